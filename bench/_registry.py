@@ -1,0 +1,62 @@
+"""Shared set-up for the registry benchmarks: an app on PostgreSQL with 100,000 subscribers."""
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from flask_migrate import upgrade
+from sqlalchemy import func, select, text
+
+from pcrm import create_app
+from pcrm.config import database_url
+from pcrm.extensions import db
+from pcrm.subscribers.models import Subscriber
+
+SUBSCRIBERS = 100_000
+
+
+def bench_app():
+    """The app on BENCH_DATABASE_URL (PostgreSQL), migrated, with 100,000 demo subscribers."""
+    url = os.environ.get("BENCH_DATABASE_URL")
+    if not url or not url.startswith("postgres"):
+        sys.exit("Set BENCH_DATABASE_URL to a PostgreSQL database (it may be emptied).")
+    os.environ.setdefault("PCRM_INSTANCE_PATH", tempfile.mkdtemp(prefix="pcrm-bench-"))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url(url, Path()), "REDIS_URL": None})
+    with app.app_context():
+        upgrade()
+        live = db.session.scalar(select(func.count()).select_from(Subscriber))
+        db.session.remove()  # end the transaction before the schema may be dropped
+        if live < SUBSCRIBERS:
+            _reload(app)
+    return app
+
+
+def _reload(app) -> None:
+    from pcrm.demo import load_demo
+
+    print(f"Loading {SUBSCRIBERS:,} demo subscribers (once) ...", flush=True)
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    db.session.remove()
+    upgrade()
+    started = time.perf_counter()
+    load_demo(subscribers=SUBSCRIBERS)
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
+    print(f"  loaded in {time.perf_counter() - started:.1f} s", flush=True)
+
+
+def timed(func, repeat: int = 15) -> tuple[float, float]:
+    """Median and worst of `repeat` runs after one warm-up, in milliseconds."""
+    func()
+    runs = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        func()
+        runs.append((time.perf_counter() - started) * 1000)
+        db.session.rollback()
+    return statistics.median(runs), max(runs)

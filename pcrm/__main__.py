@@ -1,0 +1,3 @@
+from pcrm.cli import main
+
+main()

@@ -1,0 +1,82 @@
+"""Administration of staff accounts and departments (admins only)."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from pcrm.admin.forms import NO_DEPARTMENT, DepartmentForm, NewStaffForm, StaffForm
+from pcrm.auth import service
+from pcrm.auth.access import roles_required
+from pcrm.auth.models import Department, Role, User
+from pcrm.extensions import db
+from pcrm.forms import submit
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.get("/users")
+@roles_required(Role.ADMIN)
+def users():
+    """Every staff account."""
+    return render_template("admin/users.html", users=service.staff())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def new_user():
+    """Create a staff account."""
+    form = NewStaffForm()
+    user = submit(form, lambda: service.create_user(**form.account()))
+    if user is not None:
+        flash(_("%(name)s 님의 계정을 만들었습니다.", name=user.name), "success")
+        return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_user(user_id: int):
+    """Change a staff account: name, role, department, active, a new password."""
+    user = db.get_or_404(User, user_id)
+    form = StaffForm(obj=user, department=user.department_id or NO_DEPARTMENT)
+    changed = submit(form, lambda: service.update_user(user, actor=current_user, **form.account()))
+    if changed is not None:
+        flash(_("%(name)s 님의 계정을 저장했습니다.", name=user.name), "success")
+        return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=user)
+
+
+@bp.get("/departments")
+@roles_required(Role.ADMIN)
+def departments():
+    """Every department and how many staff it has."""
+    return render_template(
+        "admin/departments.html",
+        departments=service.departments(),
+        staff_counts=service.staff_counts(),
+    )
+
+
+@bp.route("/departments/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def new_department():
+    """Add a department."""
+    form = DepartmentForm()
+    department = submit(form, lambda: service.create_department(**form.names()))
+    if department is not None:
+        flash(_("%(name)s 부서를 만들었습니다.", name=department.name_ko), "success")
+        return redirect(url_for("admin.departments"))
+    return render_template("admin/department_form.html", form=form, department=None)
+
+
+@bp.route("/departments/<int:department_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_department(department_id: int):
+    """Rename a department."""
+    department = db.get_or_404(Department, department_id)
+    form = DepartmentForm(obj=department)
+    saved = submit(form, lambda: service.update_department(department, **form.names()))
+    if saved is not None:
+        flash(_("%(name)s 부서를 저장했습니다.", name=department.name_ko), "success")
+        return redirect(url_for("admin.departments"))
+    return render_template("admin/department_form.html", form=form, department=department)

@@ -1,0 +1,18 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice
+from wtforms.validators import DataRequired, Length
+
+from pcrm.auth.models import Department
+from pcrm.i18n import localized
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("이메일"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("비밀번호"), validators=[DataRequired(), Length(max=200)])
+    remember = BooleanField(_l("로그인 상태 유지"))
+
+
+def department_choices(departments: list[Department]) -> list[SelectChoice]:
+    """Options of a department select (the value is the id)."""
+    return [SelectChoice(d.id, localized(d)) for d in departments]

@@ -1,0 +1,69 @@
+"""Staff: departments and the people who sign in."""
+
+import enum
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from pcrm.db import TimestampMixin, str_enum
+from pcrm.extensions import db
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"  # manages staff, departments and projects; sees everything
+    PR = "pr"  # the PR office: registry, approvals, launches, every report
+    DEPARTMENT = "department"  # one department's projects, surveys and reports
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_LABELS[self])
+
+
+ROLE_LABELS = {Role.ADMIN: _l("관리자"), Role.PR: _l("공보 담당"), Role.DEPARTMENT: _l("부서 담당")}
+
+
+class Department(TimestampMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name_ko: Mapped[str] = mapped_column(String(100), unique=True)
+    name_en: Mapped[str] = mapped_column(String(100), default="")
+
+    users: Mapped[list["User"]] = relationship(back_populates="department")
+
+    def __str__(self) -> str:
+        return self.name_ko
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(str_enum(Role))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    last_login_at: Mapped[datetime | None]
+
+    department: Mapped[Department | None] = relationship(back_populates="users")
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        method = current_app.config["PASSWORD_HASH_METHOD"]
+        self.password_hash = generate_password_hash(password, method=method)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def sees_all_departments(self) -> bool:
+        return self.role in (Role.ADMIN, Role.PR)
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,137 @@
+"""Staff accounts: sign-in and management."""
+
+from functools import cache
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from pcrm.auth.models import Department, Role, User
+from pcrm.db import utcnow
+from pcrm.errors import Conflict, Invalid
+from pcrm.extensions import db
+
+MIN_PASSWORD_LENGTH = 10
+
+
+@cache
+def _dummy_hash(method: str) -> str:
+    """Checked when no account matches, so a wrong e-mail costs as much as a wrong password."""
+    return generate_password_hash("not a real password", method=method)
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(db.select(User).where(func.lower(User.email) == email.lower()))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None; commits the sign-in time."""
+    user = find_user(email.strip())
+    if user is None:
+        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
+        return None
+    if not user.check_password(password) or not user.active:
+        return None
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def _check_role(role: Role, department: Department | None) -> None:
+    if role is Role.DEPARTMENT and department is None:
+        raise Invalid(_("부서 담당자는 소속 부서가 있어야 합니다."))
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(_("비밀번호는 %(n)d자 이상이어야 합니다.", n=MIN_PASSWORD_LENGTH))
+
+
+def create_user(
+    *, email: str, name: str, password: str, role: Role, department: Department | None = None
+) -> User:
+    """Create a staff account; department staff must belong to a department."""
+    email = email.strip().lower()
+    if find_user(email) is not None:
+        raise Conflict(_("이미 등록된 이메일입니다: %(email)s", email=email))
+    _check_role(role, department)
+    _check_password(password)
+    user = User(email=email, name=name.strip(), role=role, department=department)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def _check_self_lockout(user: User, actor: User | None, role: Role, active: bool) -> None:
+    """An admin cannot take away their own access: someone must be left to manage accounts."""
+    if actor is not None and actor.id == user.id and (role is not Role.ADMIN or not active):
+        raise Invalid(_("자신의 관리자 권한을 없애거나 자신의 계정을 중지할 수 없습니다."))
+
+
+def update_user(
+    user: User,
+    *,
+    name: str,
+    role: Role,
+    department: Department | None,
+    active: bool,
+    password: str | None = None,
+    actor: User | None = None,
+) -> User:
+    """Change a staff account; a new password only when one is given."""
+    _check_role(role, department)
+    _check_self_lockout(user, actor, role, active)
+    if password:
+        _check_password(password)
+        user.set_password(password)
+    user.name, user.role, user.active = name.strip(), role, active
+    user.department = department
+    db.session.commit()
+    return user
+
+
+def _check_department_name(name_ko: str, department: Department | None = None) -> None:
+    same = db.session.scalar(db.select(Department).where(Department.name_ko == name_ko))
+    if same is not None and same is not department:
+        raise Conflict(_("이미 있는 부서입니다: %(name)s", name=name_ko))
+
+
+def create_department(*, name_ko: str, name_en: str = "") -> Department:
+    """Add a department; Korean names are unique."""
+    _check_department_name(name_ko.strip())
+    department = Department(name_ko=name_ko.strip(), name_en=name_en.strip())
+    db.session.add(department)
+    db.session.commit()
+    return department
+
+
+def update_department(department: Department, *, name_ko: str, name_en: str) -> Department:
+    """Rename a department; Korean names stay unique."""
+    _check_department_name(name_ko.strip(), department)
+    department.name_ko, department.name_en = name_ko.strip(), name_en.strip()
+    db.session.commit()
+    return department
+
+
+def get_department(department_id: int | None) -> Department | None:
+    return db.session.get(Department, department_id) if department_id else None
+
+
+def departments() -> list[Department]:
+    return list(db.session.scalars(db.select(Department).order_by(Department.name_ko)))
+
+
+def staff() -> list[User]:
+    """Every staff account, active ones first, then by name."""
+    order = (User.active.desc(), User.name, User.id)
+    return list(db.session.scalars(db.select(User).order_by(*order)))
+
+
+def staff_counts() -> dict[int, int]:
+    """Department id -> number of its staff accounts."""
+    rows = db.session.execute(
+        db.select(User.department_id, func.count()).group_by(User.department_id)
+    )
+    return {department_id: n for department_id, n in rows if department_id is not None}

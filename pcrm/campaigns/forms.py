@@ -1,0 +1,118 @@
+from datetime import UTC
+
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateTimeLocalField,
+    EmailField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+
+from pcrm.campaigns import choices
+from pcrm.campaigns.models import CampaignKind
+from pcrm.campaigns.recurrence import PRESETS, SEOUL
+
+KINDS = [
+    SelectChoice(CampaignKind.SURVEY.value, _l("설문 참여 요청")),
+    SelectChoice(CampaignKind.INFORMATION.value, _l("정보 안내")),
+    SelectChoice(CampaignKind.PROMOTIONAL.value, _l("광고성 정보 (정보통신망법 제50조 적용)")),
+]
+
+
+def options(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+DEFAULT_BODY = (
+    "{{ name }}님, 안녕하세요.\n\n"
+    "{{ department }}에서 「{{ project }}」에 관한 의견을 듣고자 합니다.\n"
+    "아래 주소에서 3분이면 답하실 수 있습니다.\n\n{{ survey_link }}\n\n감사합니다."
+)
+
+
+def to_utc(value):
+    """A time typed in Asia/Seoul (naive, from the form) as an aware UTC time."""
+    return value.replace(tzinfo=SEOUL).astimezone(UTC) if value else None
+
+
+def to_local(value):
+    return value.astimezone(SEOUL).replace(tzinfo=None) if value else None
+
+
+class CampaignForm(FlaskForm):
+    project_id = SelectField(
+        lazy_pgettext("a project", "사업"), coerce=int, validators=[InputRequired()]
+    )
+    name = StringField(_l("캠페인 이름"), validators=[DataRequired(), Length(max=200)])
+    kind = RadioField(_l("종류"), choices=KINDS, default="survey", validators=[InputRequired()])
+    survey_id = SelectField(_l("설문"), coerce=int, validators=[Optional()])
+    segment_id = SelectField(_l("대상 세그먼트"), coerce=int, validators=[Optional()])
+    field_code = SelectField(_l("분야 (정보·광고 메일)"), validators=[Optional()])
+    subject = StringField(_l("메일 제목"), validators=[DataRequired(), Length(max=300)])
+    body = TextAreaField(_l("메일 본문"), default=DEFAULT_BODY, validators=[DataRequired()])
+    send_at = DateTimeLocalField(_l("발송 희망 시각"), validators=[Optional()])
+    recurrence = SelectField(
+        _l("반복"), choices=options(PRESETS), default="", validators=[Optional()]
+    )
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.project_id.choices = options(choices.projects(user))
+        self.survey_id.choices = options([(0, _l("고르세요")), *choices.surveys_to_send(user)])
+        self.segment_id.choices = options([(0, _l("고르세요")), *choices.segments()])
+        self.field_code.choices = options([("", _l("고르세요")), *choices.fields()])
+
+    def campaign_fields(self) -> dict:
+        return {
+            "name": self.name.data.strip(),
+            "kind": CampaignKind(self.kind.data),
+            "survey_id": self.survey_id.data or None,
+            "segment_id": self.segment_id.data or None,
+            "field_code": self.field_code.data or None,
+            "subject": self.subject.data.strip(),
+            "body": self.body.data.replace("\r\n", "\n"),
+            "send_at": to_utc(self.send_at.data),
+            "recurrence": self.recurrence.data or None,
+        }
+
+
+class ReviewForm(FlaskForm):
+    decision = RadioField(
+        _l("검토 결과"),
+        choices=[
+            SelectChoice("approve", _l("승인하고 예약")),
+            SelectChoice("changes", _l("수정 요청")),
+            SelectChoice("reject", _l("반려")),
+            SelectChoice("comment", _l("의견만 남기기")),
+        ],
+        validators=[InputRequired(message=_l("하나를 골라 주세요."))],
+    )
+    note = TextAreaField(_l("의견 또는 사유"), validators=[Length(max=2000)])
+    send_at = DateTimeLocalField(_l("발송 시각 (비우면 요청한 시각)"), validators=[Optional()])
+
+
+class CommentForm(FlaskForm):
+    # Its own id: the review form on the same page has a `note` field too.
+    note = TextAreaField(
+        _l("의견"), id="comment-note", validators=[DataRequired(), Length(max=2000)]
+    )
+
+
+class CancelForm(FlaskForm):
+    reason = StringField(_l("취소 사유"), validators=[DataRequired(), Length(max=500)])
+
+
+class TestSendForm(FlaskForm):
+    address = EmailField(
+        _l("받을 직원 주소"), validators=[DataRequired(), Email(), Length(max=254)]
+    )
+
+
+class ActionForm(FlaskForm):
+    """A button that changes state: CSRF only."""

@@ -1,0 +1,100 @@
+"""Campaigns: a project's request to reach a segment, reviewed by the PR office."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pcrm.auth.models import User
+from pcrm.db import TimestampMixin, str_enum, utcnow
+from pcrm.extensions import db
+from pcrm.projects.models import Project
+from pcrm.subscribers.models import Channel, Segment
+from pcrm.surveys.models import Survey
+
+
+class CampaignKind(enum.StrEnum):
+    SURVEY = "survey"
+    INFORMATION = "information"
+    PROMOTIONAL = "promotional"  # 정보통신망법 §50 advertising rules apply in full
+
+
+class CampaignStatus(enum.StrEnum):
+    DRAFT = "draft"
+    REQUESTED = "requested"
+    CHANGES_REQUESTED = "changes_requested"
+    REJECTED = "rejected"
+    APPROVED = "approved"
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    PAUSED = "paused"
+    SENT = "sent"
+    CANCELLED = "cancelled"
+
+
+EDITABLE = (CampaignStatus.DRAFT, CampaignStatus.CHANGES_REQUESTED)
+UNDER_WAY = (CampaignStatus.SENDING, CampaignStatus.PAUSED)
+
+
+class Campaign(TimestampMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[CampaignKind] = mapped_column(str_enum(CampaignKind))
+    status: Mapped[CampaignStatus] = mapped_column(
+        str_enum(CampaignStatus), default=CampaignStatus.DRAFT, index=True
+    )
+    # The survey a survey campaign invites to: of its project, published (campaigns.invitation).
+    survey_id: Mapped[int | None] = mapped_column(ForeignKey("survey.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    send_at: Mapped[datetime | None]
+    segment_id: Mapped[int | None] = mapped_column(ForeignKey("segment.id"))
+    # The field whose consent the campaign needs: "survey" for surveys, a chosen one otherwise.
+    field_code: Mapped[str | None] = mapped_column(ForeignKey("interest_field.code"))
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel), default=Channel.EMAIL)
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    # An RFC 5545 RRULE (e.g. the newsletter's FREQ=MONTHLY;BYDAY=+2TH,+4TH): the campaign is a
+    # series, and each occurrence is launched as a child campaign of its own.
+    recurrence: Mapped[str | None] = mapped_column(String(200))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"), index=True)
+    # Set when launch found the campaign too late (the service was down): waits for a person.
+    held_at: Mapped[datetime | None]
+    launched_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+    project: Mapped[Project] = relationship()
+    segment: Mapped[Segment | None] = relationship()
+    survey: Mapped[Survey | None] = relationship()
+    created_by: Mapped[User | None] = relationship()
+    transitions: Mapped[list["CampaignTransition"]] = relationship(
+        back_populates="campaign", order_by="CampaignTransition.id"
+    )
+
+    @property
+    def department_id(self) -> int:
+        return self.project.department_id
+
+    @property
+    def is_series(self) -> bool:
+        return bool(self.recurrence)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CampaignTransition(db.Model):
+    """The audit trail: every change of status (and every review comment), who, when and why."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[CampaignStatus | None] = mapped_column(str_enum(CampaignStatus))
+    to_status: Mapped[CampaignStatus] = mapped_column(str_enum(CampaignStatus))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # None: the system
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="transitions")
+    actor: Mapped[User | None] = relationship()

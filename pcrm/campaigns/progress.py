@@ -1,0 +1,157 @@
+"""Who a campaign may reach right now, and how far its sending has come."""
+
+from dataclasses import dataclass
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import Select, func, select, update
+
+from pcrm.campaigns.audit import record_transition
+from pcrm.campaigns.models import Campaign, CampaignKind, CampaignStatus
+from pcrm.db import utcnow
+from pcrm.extensions import db
+from pcrm.messaging.models import UNFINISHED, Event, EventKind, Message, MessageStatus
+from pcrm.messaging.service import not_suppressed
+from pcrm.reference import reference
+from pcrm.subscribers.audience import Criteria, reachable_ids
+from pcrm.subscribers.models import Subscriber
+
+# 정보통신망법 §50: consent to advertising must be re-confirmed every two years.
+PROMOTIONAL_CONSENT_VALIDITY = relativedelta(years=2)
+
+
+def audience_filter(campaign: Campaign, criteria: Criteria | None = None) -> Select:
+    """Ids of subscribers the campaign may contact now: the reachability rule, the campaign's
+    field and channel, the §50 two-year rule for promotional campaigns, and no suppression."""
+    recent = None
+    if campaign.kind is CampaignKind.PROMOTIONAL:
+        recent = utcnow() - PROMOTIONAL_CONSENT_VALIDITY
+    ids = reachable_ids(
+        criteria or Criteria(),
+        channel=campaign.channel,
+        field_code=campaign.field_code,
+        consented_since=recent,
+    )
+    return ids.where(not_suppressed(campaign.channel, Subscriber))
+
+
+def audience(campaign: Campaign) -> Select:
+    """The campaign's recipients: its segment's criteria through audience_filter."""
+    criteria = Criteria.from_json(campaign.segment.criteria if campaign.segment else {})
+    return audience_filter(campaign, criteria)
+
+
+def audience_count(campaign: Campaign) -> int:
+    """Live count of who launch would reach now."""
+    if campaign.segment is None or campaign.field_code is None:
+        return 0
+    return db.session.scalar(select(func.count()).select_from(audience(campaign).subquery()))
+
+
+# Accepted by the receiving server and not bounced since: what reached a mailbox.
+DELIVERED = (MessageStatus.SENT, MessageStatus.DELIVERED)
+ATTEMPTED = (
+    *DELIVERED,
+    MessageStatus.BOUNCED_SOFT,
+    MessageStatus.BOUNCED_HARD,
+    MessageStatus.FAILED,
+)
+# The office's survey e-mail before PCRM: 82% delivered, 9% of those opened.
+BASELINE = reference()["survey_baseline"]
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """Sent → delivered → opened → clicked → responded, people only. Every rate but delivery
+    divides by the delivered messages; delivery divides by the messages attempted."""
+
+    attempted: int
+    delivered: int
+    opened: int  # by a person (first human open, or a click)
+    machine_only: int  # opened only by proxies and scanners: not counted as opened
+    clicked: int
+    responded: int
+    baseline_delivery: float = BASELINE["email_delivery_success_rate"]
+    baseline_open: float = BASELINE["open_rate_of_delivered"]
+
+    def of_delivered(self, part: int) -> float | None:
+        return part / self.delivered if self.delivered else None
+
+    @property
+    def response_rate(self) -> float | None:
+        return self.of_delivered(self.responded)
+
+
+def funnel(campaign_id: int) -> Funnel:
+    """The campaign's funnel in one pass over its messages."""
+    delivered = Message.status.in_(DELIVERED)
+    machine_open = (
+        select(Event.id)
+        .where(Event.message_id == Message.id, Event.kind == EventKind.OPEN, Event.machine)
+        .exists()
+    )
+    row = db.session.execute(
+        select(
+            func.count().filter(Message.status.in_(ATTEMPTED)),
+            func.count().filter(delivered),
+            func.count(Message.opened_at).filter(delivered),
+            func.count().filter(delivered, Message.opened_at.is_(None), machine_open),
+            func.count(Message.clicked_at).filter(delivered),
+            func.count(Message.responded_at).filter(delivered),
+        ).where(Message.campaign_id == campaign_id)
+    ).one()
+    return Funnel(*row)
+
+
+@dataclass(frozen=True)
+class Progress:
+    counts: dict[str, int]
+    funnel: Funnel
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def remaining(self) -> int:
+        return sum(self.counts.get(status, 0) for status in UNFINISHED)
+
+    @property
+    def done(self) -> int:
+        return self.total - self.remaining
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def progress(campaign_id: int) -> Progress:
+    """Messages of the campaign by status."""
+    rows = db.session.execute(
+        select(Message.status, func.count())
+        .where(Message.campaign_id == campaign_id)
+        .group_by(Message.status)
+    ).all()
+    counts = {MessageStatus(status).value: n for status, n in rows}
+    return Progress(counts, funnel(campaign_id))
+
+
+def finish_if_done(campaign_id: int) -> bool:
+    """A sending campaign with nothing queued or in flight is sent; commits."""
+    left = db.session.scalar(
+        select(func.count())
+        .select_from(Message)
+        .where(Message.campaign_id == campaign_id, Message.status.in_(UNFINISHED))
+    )
+    if left:
+        db.session.commit()
+        return False
+    done = db.session.execute(
+        update(Campaign)
+        .where(Campaign.id == campaign_id, Campaign.status == CampaignStatus.SENDING)
+        .values(status=CampaignStatus.SENT, finished_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if done:
+        record_transition(campaign_id, "finished", CampaignStatus.SENDING, CampaignStatus.SENT)
+    db.session.commit()
+    return bool(done)

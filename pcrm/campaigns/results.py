@@ -1,0 +1,101 @@
+"""Send results: every recipient with its status and, for failures, a reason a person can read."""
+
+from collections.abc import Iterator
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import contains_eager
+
+from pcrm.extensions import db
+from pcrm.messaging.models import Message, MessageStatus
+from pcrm.spreadsheets import csv_stream
+from pcrm.subscribers.models import Subscriber
+
+STATUS_LABELS = {
+    MessageStatus.QUEUED: _l("대기"),
+    MessageStatus.SENDING: _l("발송 중"),
+    MessageStatus.SENT: _l("발송됨"),
+    MessageStatus.DELIVERED: _l("전달됨"),
+    MessageStatus.BOUNCED_SOFT: _l("일시 반송"),
+    MessageStatus.BOUNCED_HARD: _l("영구 반송"),
+    MessageStatus.FAILED: _l("실패"),
+    MessageStatus.SUPPRESSED: _l("발송 제외"),
+    MessageStatus.CANCELLED: _l("취소됨"),
+}
+# Enhanced status codes (RFC 3463) most often seen, in words staff can act on.
+ENHANCED = {
+    "5.1.1": _l("받는 사람 주소가 없습니다. 주소가 맞는지 신청서와 대조해 고쳐 주세요."),
+    "5.1.2": _l("받는 메일 도메인이 없습니다. 주소의 @ 뒤를 확인해 주세요."),
+    "5.1.10": _l("받는 사람 주소가 없습니다 (도메인이 메일을 받지 않음)."),
+    "5.2.1": _l("받는 사람 메일함이 사용 중지되었습니다."),
+    "5.2.2": _l("받는 사람 메일함이 가득 찼습니다."),
+    "5.7.1": _l("받는 서버가 정책상 거부했습니다 (스팸 차단 등). 주소 문제가 아닐 수 있습니다."),
+}
+
+
+def readable_reason(message: Message) -> str:
+    """Why a message did not go (or not yet), for the person correcting the address."""
+    error = message.last_error or ""
+    for code, words in ENHANCED.items():
+        if code in error:
+            return f"{words} ({message.smtp_code} {code})"
+    if message.status is MessageStatus.BOUNCED_HARD:
+        return _("받는 서버가 영구적으로 거부했습니다: %(e)s", e=error)
+    if message.status is MessageStatus.BOUNCED_SOFT:
+        return _("일시적 오류가 계속되어 포기했습니다: %(e)s", e=error)
+    if message.status is MessageStatus.SUPPRESSED:
+        return error or _("발송 시점에 수신 동의가 없거나 발송 제외 주소였습니다.")
+    if message.status is MessageStatus.QUEUED and error:
+        return _("다시 시도를 기다립니다: %(e)s", e=error)
+    return ""
+
+
+def recipients(campaign_id: int, *, status: str | None = None, q: str | None = None) -> Select:
+    """Messages of the campaign with their subscriber, filtered by status and a search."""
+    query = (
+        select(Message)
+        .join(Subscriber, Subscriber.id == Message.subscriber_id)
+        .options(contains_eager(Message.subscriber))
+        .where(Message.campaign_id == campaign_id)
+        .order_by(Message.id)
+    )
+    if status in set(MessageStatus):
+        query = query.where(Message.status == MessageStatus(status))
+    if q:
+        like = f"%{q.strip()}%"
+        query = query.where(
+            or_(
+                Subscriber.name.ilike(like),
+                Message.address.ilike(like),
+                Subscriber.email.ilike(like),
+            )
+        )
+    return query
+
+
+EXPORT_HEADER = ["subscriber_id", "name", "address", "status", "sent_at", "reason"]
+
+
+def _export_row(message: Message) -> list:
+    subscriber = message.subscriber
+    return [
+        subscriber.id,
+        subscriber.name,
+        message.address or subscriber.email,
+        str(STATUS_LABELS[message.status]),
+        message.sent_at.isoformat() if message.sent_at else "",
+        readable_reason(message),
+    ]
+
+
+def export_rows(campaign_id: int, *, status: str | None, q: str | None) -> Iterator[str]:
+    """The filtered results as CSV lines (UTF-8 with BOM, so Excel in Korea reads it)."""
+    query = recipients(campaign_id, status=status, q=q).execution_options(yield_per=1000)
+    yield from csv_stream(EXPORT_HEADER, map(_export_row, db.session.scalars(query)))
+
+
+def count(campaign_id: int, *, status: str | None, q: str | None) -> int:
+    """How many recipients the filtered results list."""
+    query = recipients(campaign_id, status=status, q=q).order_by(None).subquery()
+    return db.session.scalar(select(func.count()).select_from(query))

@@ -1,0 +1,176 @@
+"""Staff-written subject and body, rendered per recipient in a Jinja sandbox.
+
+Staff write plain text with placeholders ({{ name }}, {{ survey_link }}, ...). The text part is
+rendered as written; the HTML part escapes the staff's text as well as the values, and turns
+line breaks into <br>. Every literal URL in the body becomes a tracked link whose id is its
+position in `body_links(body)`: the click handler redirects only to those (no open redirect).
+The templates are compiled once per campaign, then rendered per message (the hot path).
+"""
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from flask import current_app
+from jinja2 import StrictUndefined, Template, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup, escape
+
+from pcrm.urls import public_url
+
+URL = re.compile(r"https?://[^\s<>\"'{}]*[^\s<>\"'{}.,;:!?)\]]")
+PLACEHOLDERS = (
+    "name",
+    "survey_link",
+    "unsubscribe_link",
+    "preferences_link",
+    "project",
+    "department",
+    "sender",
+    "field",
+)
+SURVEY_LINK = 0  # link id of the survey link; body URLs are 1, 2, ...
+
+_options = {"undefined": StrictUndefined, "keep_trailing_newline": True}
+TEXT = SandboxedEnvironment(autoescape=False, **_options)
+HTML = SandboxedEnvironment(autoescape=True, **_options)
+
+
+class TemplateProblem(ValueError):
+    """The staff's template does not compile or render; the message says where."""
+
+
+def _tokens(source: str):
+    try:
+        return list(TEXT.lex(source))
+    except TemplateError as error:
+        raise TemplateProblem(str(error)) from None
+
+
+def body_links(body: str) -> list[str]:
+    """The distinct literal URLs of a body, in order of appearance (link ids 1, 2, ...)."""
+    links: list[str] = []
+    for _line, kind, value in _tokens(body):
+        if kind == "data":
+            links += [url for url in URL.findall(value) if url not in links]
+    return links
+
+
+def _literal(text: str, links: list[str], html: bool) -> str:
+    """Literal staff text as template source: URLs become tracked links, HTML is escaped."""
+    out, last = [], 0
+    for match in URL.finditer(text):
+        out.append(_plain(text[last : match.start()], html))
+        out.append(f"{{{{ link({links.index(match.group()) + 1}) }}}}")
+        last = match.end()
+    out.append(_plain(text[last:], html))
+    return "".join(out)
+
+
+def _plain(text: str, html: bool) -> str:
+    # Literal text must not open a Jinja tag once rewritten; it never does (it was data).
+    return str(escape(text)).replace("\n", "<br>\n") if html else text
+
+
+def _source(body: str, links: list[str], html: bool) -> str:
+    return "".join(
+        _literal(value, links, html) if kind == "data" else value
+        for _line, kind, value in _tokens(body)
+    )
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+@dataclass(frozen=True)
+class LinkPatterns:
+    """Public URL patterns with a {token} slot, built once with url_for (routes stay the truth)."""
+
+    click: str
+    unsubscribe: str
+    one_click: str
+    preferences: str
+    pixel: str
+
+    @classmethod
+    def build(cls) -> "LinkPatterns":
+        marker = "TOKENMARKER"
+
+        def pattern(endpoint: str, **values) -> str:
+            return public_url(endpoint, token=marker, **values).replace(marker, "{token}")
+
+        click = pattern("tracking.click", link_id=7).removesuffix("/7") + "/{link}"
+        return cls(
+            click=click,
+            unsubscribe=pattern("tracking.unsubscribe"),
+            one_click=pattern("tracking.one_click"),
+            preferences=pattern("subscribers.preferences"),
+            pixel=pattern("tracking.open_pixel"),
+        )
+
+
+class CompiledCampaign:
+    """A campaign's subject, text and HTML templates, compiled once, rendered per recipient."""
+
+    def __init__(self, *, subject: str, body: str, footer: str, context: dict, has_survey: bool):
+        self.links = body_links(body)
+        source = body.rstrip() + "\n\n" + footer
+        self.subject = _compile(TEXT, subject)
+        self.text = _compile(TEXT, _source(source, self.links, html=False))
+        html_body = _source(source, self.links, html=True)
+        self.html = _compile(
+            HTML, raw_template("email/layout.html").replace("<!--BODY-->", html_body)
+        )
+        self.context = context
+        self.has_survey = has_survey
+        self.patterns = LinkPatterns.build()
+
+    def render(self, *, token: str, name: str | None) -> Rendered:
+        p = self.patterns
+        urls = {
+            "survey_link": p.click.format(token=token, link=SURVEY_LINK) if self.has_survey else "",
+            "unsubscribe_link": p.unsubscribe.format(token=token),
+            "preferences_link": p.preferences.format(token=token),
+        }
+        body_urls = [p.click.format(token=token, link=n) for n in range(1, len(self.links) + 1)]
+        values = self.context | {"name": name or "구독자"}
+        subject = " ".join(self.subject.render(values).split())
+        text = self.text.render(values | urls | {"link": lambda n: body_urls[n - 1]})
+        anchors = {key: _anchor(url, url) for key, url in urls.items()}
+        html = self.html.render(
+            values
+            | anchors
+            | {
+                "link": lambda n: _anchor(body_urls[n - 1], self.links[n - 1]),
+                "subject": subject,
+                "pixel": p.pixel.format(token=token),
+            }
+        )
+        return Rendered(subject=subject, text=text, html=html)
+
+
+def raw_template(name: str) -> str:
+    """A file under templates/ as Jinja source, to compile in the sandbox (not render here)."""
+    env = current_app.jinja_env
+    return env.loader.get_source(env, name)[0]
+
+
+def _anchor(href: str, label: str) -> Markup:
+    return Markup('<a href="{}">{}</a>').format(href, label) if href else Markup("")
+
+
+@lru_cache(maxsize=64)
+def _compile_cached(env_name: str, source: str) -> Template:
+    env = TEXT if env_name == "text" else HTML
+    return env.from_string(source)
+
+
+def _compile(env: SandboxedEnvironment, source: str) -> Template:
+    try:
+        return _compile_cached("text" if env is TEXT else "html", source)
+    except TemplateError as error:
+        raise TemplateProblem(str(error)) from None

@@ -1,0 +1,263 @@
+"""Campaign pages: drafting and requesting, review, sending controls, progress and results."""
+
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from pcrm.auth.access import ensure_department, roles_required
+from pcrm.auth.models import Role
+from pcrm.campaigns import results, service
+from pcrm.campaigns.forms import (
+    ActionForm,
+    CampaignForm,
+    CancelForm,
+    CommentForm,
+    ReviewForm,
+    TestSendForm,
+    to_local,
+    to_utc,
+)
+from pcrm.campaigns.invitation import survey_problem
+from pcrm.campaigns.mailing import preview_for
+from pcrm.campaigns.models import Campaign, CampaignStatus
+from pcrm.campaigns.progress import audience_count, progress
+from pcrm.errors import Conflict, Invalid
+from pcrm.extensions import db
+from pcrm.forms import submit
+from pcrm.projects.models import Project
+
+bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
+PR = (Role.ADMIN, Role.PR)
+PAGE_SIZE = 50
+
+
+def _campaign(campaign_id: int) -> Campaign:
+    campaign = db.get_or_404(Campaign, campaign_id)
+    ensure_department(campaign.department_id)
+    return campaign
+
+
+def _back(campaign: Campaign, message: str):
+    flash(message, "success")
+    return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+
+
+@bp.get("/")
+def index():
+    """Campaigns the signed-in person may see, filtered by status."""
+    status = request.args.get("status") or None
+    status = CampaignStatus(status) if status in set(CampaignStatus) else None
+    page = db.paginate(service.visible_campaigns(current_user, status), per_page=PAGE_SIZE)
+    return render_template(
+        "campaigns/index.html", page=page, status=status, statuses=CampaignStatus
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    """Draft a campaign for one of the person's projects."""
+    form = CampaignForm(current_user)
+    campaign = submit(
+        form,
+        lambda: service.create_campaign(
+            actor=current_user,
+            project=db.get_or_404(Project, form.project_id.data),
+            **form.campaign_fields(),
+        ),
+    )
+    if campaign is not None:
+        return _back(campaign, _("초안을 저장했습니다."))
+    return render_template("campaigns/form.html", form=form, campaign=None)
+
+
+@bp.route("/<int:campaign_id>/edit", methods=["GET", "POST"])
+def edit(campaign_id: int):
+    """Change a draft, or one sent back for changes."""
+    campaign = _campaign(campaign_id)
+    form = CampaignForm(current_user, obj=campaign)
+    if request.method == "GET":
+        form.send_at.data = to_local(campaign.send_at)
+        form.recurrence.data = campaign.recurrence or ""
+        form.segment_id.data = campaign.segment_id or 0
+        form.survey_id.data = campaign.survey_id or 0
+    saved = submit(
+        form,
+        lambda: service.update_campaign(
+            campaign,
+            actor=current_user,
+            project=db.get_or_404(Project, form.project_id.data),
+            **form.campaign_fields(),
+        ),
+    )
+    if saved is not None:
+        return _back(campaign, _("저장했습니다."))
+    return render_template("campaigns/form.html", form=form, campaign=campaign)
+
+
+@bp.get("/<int:campaign_id>")
+def show(campaign_id: int):
+    """A campaign: its content, audience, review trail, controls and live progress."""
+    campaign = _campaign(campaign_id)
+    return render_template(
+        "campaigns/show.html",
+        campaign=campaign,
+        progress=progress(campaign.id),
+        audience=audience_count(campaign) if campaign.launched_at is None else None,
+        survey_problem=survey_problem(campaign) if campaign.launched_at is None else None,
+        review=ReviewForm(),
+        comment_form=CommentForm(),
+        cancel_form=CancelForm(),
+        test_form=TestSendForm(address=current_user.email),
+        action=ActionForm(),
+    )
+
+
+@bp.get("/<int:campaign_id>/progress")
+def progress_panel(campaign_id: int):
+    """The progress panel alone; while sending it refreshes itself without JavaScript once
+    the reader turns that on (?auto=1), as WCAG 2.2.1/2.2.2 want a refresh under their control."""
+    campaign = _campaign(campaign_id)
+    return render_template(
+        "campaigns/progress.html",
+        campaign=campaign,
+        progress=progress(campaign.id),
+        auto=request.args.get("auto") == "1",
+    )
+
+
+@bp.get("/<int:campaign_id>/preview")
+def preview(campaign_id: int):
+    """The e-mail as a chosen recipient of the audience would get it."""
+    campaign = _campaign(campaign_id)
+    rendered, people = preview_for(campaign, request.args.get("subscriber", type=int))
+    return render_template(
+        "campaigns/preview.html", campaign=campaign, mail=rendered, people=people
+    )
+
+
+def _form_action(campaign_id: int, form_class, act, done: str):
+    campaign = _campaign(campaign_id)
+    form = form_class()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            flash(" ".join(errors), "error")
+        return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+    try:
+        act(campaign, form)
+    except (Conflict, Invalid) as refusal:
+        flash(refusal.message, "error")
+        return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+    return _back(campaign, done)
+
+
+@bp.post("/<int:campaign_id>/request")
+def request_review(campaign_id: int):
+    """Send the draft to the PR office for review."""
+    act = lambda c, f: service.request_review(c, actor=current_user)  # noqa: E731
+    return _form_action(campaign_id, ActionForm, act, _("검토를 요청했습니다."))
+
+
+@bp.post("/<int:campaign_id>/comment")
+def comment(campaign_id: int):
+    """Leave a comment in the review trail."""
+    act = lambda c, f: service.comment(c, actor=current_user, note=f.note.data)  # noqa: E731
+    return _form_action(campaign_id, CommentForm, act, _("의견을 남겼습니다."))
+
+
+REVIEW = {
+    "approve": lambda c, f: service.approve(
+        c, actor=current_user, send_at=to_utc(f.send_at.data), note=f.note.data or ""
+    ),
+    "changes": lambda c, f: service.request_changes(c, actor=current_user, reason=f.note.data),
+    "reject": lambda c, f: service.reject(c, actor=current_user, reason=f.note.data),
+    "comment": lambda c, f: service.comment(c, actor=current_user, note=f.note.data),
+}
+
+
+@bp.post("/<int:campaign_id>/review")
+@roles_required(*PR)
+def review(campaign_id: int):
+    """PR review: approve and schedule, ask for changes, reject, or comment."""
+    act = lambda c, f: REVIEW[f.decision.data](c, f)  # noqa: E731
+    return _form_action(campaign_id, ReviewForm, act, _("검토 결과를 기록했습니다."))
+
+
+@bp.post("/<int:campaign_id>/pause")
+@roles_required(*PR)
+def pause(campaign_id: int):
+    """Pause sending."""
+    act = lambda c, f: service.pause(c, actor=current_user)  # noqa: E731
+    return _form_action(campaign_id, ActionForm, act, _("발송을 멈췄습니다."))
+
+
+@bp.post("/<int:campaign_id>/resume")
+@roles_required(*PR)
+def resume(campaign_id: int):
+    """Resume sending."""
+    act = lambda c, f: service.resume(c, actor=current_user)  # noqa: E731
+    return _form_action(campaign_id, ActionForm, act, _("발송을 다시 시작했습니다."))
+
+
+@bp.post("/<int:campaign_id>/cancel")
+@roles_required(*PR)
+def cancel(campaign_id: int):
+    """Cancel the campaign; what is unsent stays unsent."""
+    act = lambda c, f: service.cancel(c, actor=current_user, reason=f.reason.data)  # noqa: E731
+    return _form_action(campaign_id, CancelForm, act, _("캠페인을 취소했습니다."))
+
+
+@bp.post("/<int:campaign_id>/confirm")
+@roles_required(*PR)
+def confirm(campaign_id: int):
+    """Send a campaign held because its launch was late."""
+    act = lambda c, f: service.confirm_launch(c, actor=current_user)  # noqa: E731
+    return _form_action(campaign_id, ActionForm, act, _("지금 발송합니다."))
+
+
+@bp.post("/<int:campaign_id>/test")
+def test_send(campaign_id: int):
+    """Send a test e-mail to a staff address."""
+    act = lambda c, f: service.send_test(c, actor=current_user, address=f.address.data)  # noqa: E731
+    return _form_action(campaign_id, TestSendForm, act, _("테스트 메일을 보냈습니다."))
+
+
+@bp.get("/<int:campaign_id>/results")
+def results_page(campaign_id: int):
+    """Every recipient with status and, for failures, a reason; filter and search."""
+    campaign = _campaign(campaign_id)
+    status, q = request.args.get("status") or None, request.args.get("q") or None
+    page = db.paginate(results.recipients(campaign.id, status=status, q=q), per_page=PAGE_SIZE)
+    return render_template(
+        "campaigns/results.html",
+        campaign=campaign,
+        page=page,
+        status=status,
+        q=q,
+        progress=progress(campaign.id),
+        labels=results.STATUS_LABELS,
+        reason=results.readable_reason,
+    )
+
+
+@bp.get("/<int:campaign_id>/results.csv")
+def results_csv(campaign_id: int):
+    """The filtered results as CSV (formula-looking cells neutralised)."""
+    campaign = _campaign(campaign_id)
+    rows = service.export_results(
+        campaign,
+        status=request.args.get("status") or None,
+        q=request.args.get("q") or None,
+        user=current_user,
+    )
+    name = f"campaign-{campaign.id}-results.csv"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(stream_with_context(rows), mimetype="text/csv; charset=utf-8", headers=headers)

@@ -1,0 +1,143 @@
+"""Configuration: embedded defaults for one machine, the environment for production.
+
+`PCRM_ENV` selects the mode: `local` (the default: `pcrm up`, a developer's shell), `test`, or
+`production` (`wsgi.py` defaults to it). Production refuses to start without its secrets and
+services, naming what is missing, rather than falling back to the embedded parts.
+"""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+MODES = ("local", "test", "production")
+REQUIRED_IN_PRODUCTION = (
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "BASE_URL",
+    "MAIL_SERVER",
+    "MAIL_DEFAULT_SENDER",
+)
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run the service; the message says what to set."""
+
+
+def _flag(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(environ, name: str, default: int) -> int:
+    raw = environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def local_secret_key(instance_path: Path) -> str:
+    """A key kept in the instance folder, so local sessions survive a restart."""
+    path = instance_path / "secret_key"
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def from_environment(instance_path: Path, environ=os.environ) -> dict:
+    """Build the Flask config mapping from the environment for the selected mode."""
+    mode = environ.get("PCRM_ENV", "local")
+    if mode not in MODES:
+        raise ConfigError(f"PCRM_ENV must be one of {', '.join(MODES)}, not {mode!r}")
+    if mode == "production":
+        missing = [name for name in REQUIRED_IN_PRODUCTION if not environ.get(name)]
+        if missing:
+            raise ConfigError(
+                "Production mode (PCRM_ENV=production) needs these environment variables: "
+                + ", ".join(missing)
+                + ". See docs/deployment.md."
+            )
+    port = environ.get("PCRM_PORT", "5000")
+    return {
+        "PCRM_ENV": mode,
+        "LOCAL_MODE": mode != "production",
+        "SECRET_KEY": environ.get("SECRET_KEY") or local_secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url(environ.get("DATABASE_URL"), instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": environ.get("REDIS_URL") or None,
+        "BASE_URL": (environ.get("BASE_URL") or f"http://127.0.0.1:{port}").rstrip("/"),
+        "MAIL_SERVER": environ.get("MAIL_SERVER", "127.0.0.1"),
+        "MAIL_PORT": _int(environ, "MAIL_PORT", 8025),
+        "MAIL_USERNAME": environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": environ.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _flag(environ.get("MAIL_USE_TLS")),
+        "MAIL_USE_SSL": _flag(environ.get("MAIL_USE_SSL")),
+        "MAIL_TIMEOUT": _int(environ, "MAIL_TIMEOUT", 30),
+        "MAIL_DEFAULT_SENDER": environ.get("MAIL_DEFAULT_SENDER", "성동구청 <survey@pcrm.local>"),
+        "MAIL_DOMAIN": environ.get("MAIL_DOMAIN", "pcrm.local"),
+        "MAIL_SEND_RATE": _int(environ, "MAIL_SEND_RATE", 0),
+        "MAIL_MAX_ATTEMPTS": _int(environ, "MAIL_MAX_ATTEMPTS", 6),
+        "ORGANISATION_ADDRESS": environ.get(
+            "ORGANISATION_ADDRESS", "서울특별시 성동구 고산자로 270 성동구청 (02-2286-5114)"
+        ),
+        **campaign_settings(environ),
+        "DKIM_SELECTOR": environ.get("DKIM_SELECTOR") or None,
+        "DKIM_PRIVATE_KEY_PATH": environ.get("DKIM_PRIVATE_KEY_PATH") or None,
+        "SMS_PROVIDER": environ.get("SMS_PROVIDER", "outbox" if mode != "production" else ""),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _flag(environ.get("SESSION_COOKIE_SECURE"), mode == "production"),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+        "PASSWORD_HASH_METHOD": "scrypt",  # werkzeug's; the tests use a cheap one for speed
+        "LOGIN_RATE_LIMIT": environ.get("LOGIN_RATE_LIMIT", "10 per 15 minutes"),
+        # Reverse proxies in front that set X-Forwarded-For/-Proto/-Host: without trusting
+        # them, every visitor has the proxy's address and shares one login rate limit.
+        "PROXY_COUNT": _int(environ, "PROXY_COUNT", 1 if mode == "production" else 0),
+        "BABEL_DEFAULT_LOCALE": "ko",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Seoul",
+        "LANGUAGES": ("ko", "en"),
+        "MAX_CONTENT_LENGTH": _int(environ, "MAX_UPLOAD_BYTES", 32 * 1024 * 1024),
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
+
+
+def campaign_settings(environ) -> dict:
+    """How campaigns are sent: batch size, retries, when a claim or a launch is too old."""
+    timeout = _int(environ, "MAIL_TIMEOUT", 30)
+    intervals = environ.get("CAMPAIGN_RETRY_INTERVALS", "10,30,60,120,300")
+    try:
+        retry = tuple(int(part) for part in intervals.split(",") if part.strip())
+    except ValueError:
+        message = f"CAMPAIGN_RETRY_INTERVALS must be seconds like 10,30,60, not {intervals!r}"
+        raise ConfigError(message) from None
+    return {
+        "CAMPAIGN_BATCH_SIZE": _int(environ, "CAMPAIGN_BATCH_SIZE", 250),
+        "CAMPAIGN_BATCH_TIMEOUT": _int(environ, "CAMPAIGN_BATCH_TIMEOUT", 900),
+        "CAMPAIGN_RETRY_INTERVALS": retry,
+        # A batch renews its claim every 2 s; one silent for this long has died. It must exceed
+        # MAIL_TIMEOUT, or a batch waiting on a slow relay would be taken for dead.
+        "CAMPAIGN_STALE_AFTER": _int(environ, "CAMPAIGN_STALE_AFTER", max(120, 3 * timeout)),
+        "CAMPAIGN_LATE_AFTER_MINUTES": _int(environ, "CAMPAIGN_LATE_AFTER_MINUTES", 60),
+        "MACHINE_OPEN_SECONDS": _int(environ, "MACHINE_OPEN_SECONDS", 10),
+    }
+
+
+def database_url(url: str | None, instance_path: Path) -> str:
+    """Normalise DATABASE_URL; the embedded default is a SQLite file in the instance folder."""
+    if not url:
+        instance_path.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{instance_path / 'pcrm.sqlite3'}"
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url

@@ -1,0 +1,128 @@
+"""A demo survey campaign as it went: a message per recipient of the real audience rule, what
+people did with them (opens, clicks, answers), and the survey's responses from exactly those
+who answered, so the funnel, the messages and the survey results tell one story.
+
+The proportions are a campaign that beat the office's old figures (82% delivered, 9% of those
+opened): the registry was cleaned (few bounces), and the invitation is short and personal.
+Rows go in bulk (COPY on PostgreSQL): 100,000 subscribers make ~25,000 messages a campaign.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Row
+
+from pcrm.campaigns.models import Campaign
+from pcrm.campaigns.progress import audience
+from pcrm.db import bulk_insert, bulk_insert_returning_ids, foreign_keys_checked_after
+from pcrm.demo.surveys import Respondent, record_responses, respondent_propensity
+from pcrm.extensions import db
+from pcrm.messaging.models import Event, EventKind, Message, MessageStatus, new_token
+from pcrm.subscribers.models import Subscriber
+from pcrm.surveys.models import Answer, Response, Survey
+
+BOUNCED = 0.04  # hard bounces left after the clean-up of the registry
+MACHINE_OPEN = 0.12  # Apple Mail Privacy Protection fetches every image of every message
+CLICKED_ONLY = 0.07  # followed the link and left without answering
+OPENED_ONLY = 0.25
+PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
+NO_SUCH_USER = "550 5.1.1 The email account that you tried to reach does not exist"
+
+
+@dataclass
+class Outcome:
+    """One message: its row, and when a proxy fetched its pixel (if one did)."""
+
+    row: dict
+    machine_open: datetime | None = None
+
+
+def _recipients(campaign: Campaign) -> list[Row]:
+    columns = (Subscriber.id, Subscriber.email, Subscriber.birth_year, Subscriber.gender)
+    columns += (Subscriber.dong_id, Subscriber.kind)
+    query = audience(campaign).with_only_columns(*columns).order_by(Subscriber.id)
+    return db.session.execute(query).all()
+
+
+def _value(member) -> str | None:
+    return None if member is None else member.value
+
+
+def _blank(campaign: Campaign, person: Row, sent_at: datetime) -> dict:
+    """Every column of a message sent at `sent_at` (COPY applies no defaults)."""
+    row = {"campaign_id": campaign.id, "subscriber_id": person.id, "channel": "email"}
+    row |= {"wave": 0, "status": MessageStatus.SENT.value, "token": new_token()}
+    row |= {"address": person.email, "provider_id": None, "attempts": 1, "smtp_code": None}
+    row |= {"last_error": None, "created_at": sent_at, "claimed_at": None, "sent_at": sent_at}
+    stamps = ("delivered_at", "opened_at", "clicked_at", "responded_at", "unsubscribed_at")
+    return row | dict.fromkeys(stamps)
+
+
+def _outcome(campaign: Campaign, person: Row, sent_at: datetime, rng, today: date) -> Outcome:
+    row = _blank(campaign, person, sent_at)
+    if rng.random() < BOUNCED:
+        row |= {"status": MessageStatus.BOUNCED_HARD.value, "sent_at": None, "smtp_code": 550}
+        return Outcome(row | {"last_error": NO_SUCH_USER})
+    machine = sent_at + timedelta(minutes=rng.randint(1, 30))
+    outcome = Outcome(row, machine if rng.random() < MACHINE_OPEN else None)
+    answers = respondent_propensity(person.birth_year, _value(person.kind), today)
+    roll = rng.random()
+    if roll >= answers + CLICKED_ONLY + OPENED_ONLY:
+        return outcome
+    row["opened_at"] = sent_at + timedelta(hours=rng.uniform(0.2, 72))
+    if roll < answers + CLICKED_ONLY:
+        row["clicked_at"] = row["opened_at"] + timedelta(seconds=rng.randint(5, 120))
+    if roll < answers:
+        row["responded_at"] = row["clicked_at"] + timedelta(minutes=rng.randint(2, 9))
+    return outcome
+
+
+def _events(message_id: int, outcome: Outcome) -> list[dict]:
+    row = outcome.row
+    base = {"message_id": message_id, "campaign_id": row["campaign_id"], "link_id": None}
+    human = base | {"machine": False, "detail": PHONE}
+    events = []
+    if outcome.machine_open:
+        events.append(base | {"kind": EventKind.OPEN.value, "machine": True,
+                              "detail": "Apple Mail Privacy Protection",
+                              "created_at": outcome.machine_open})  # fmt: skip
+    if row["opened_at"]:
+        events.append(human | {"kind": EventKind.OPEN.value, "created_at": row["opened_at"]})
+    if row["clicked_at"]:
+        events.append(human | {"kind": EventKind.CLICK.value, "link_id": 0,
+                               "created_at": row["clicked_at"]})  # fmt: skip
+    if row["responded_at"]:
+        events.append(base | {"kind": EventKind.RESPONSE.value, "machine": False, "detail": "",
+                              "created_at": row["responded_at"]})  # fmt: skip
+    return events
+
+
+def _respondent(message_id: int, person: Row, outcome: Outcome) -> Respondent:
+    return Respondent(
+        message_id=message_id,
+        subscriber_id=person.id,
+        birth_year=person.birth_year,
+        gender=_value(person.gender),
+        dong_id=person.dong_id,
+        kind=_value(person.kind),
+        submitted_at=outcome.row["responded_at"],
+    )
+
+
+def send_survey_campaign(
+    campaign: Campaign, survey: Survey, sent_at: datetime, rng: random.Random
+) -> int:
+    """Write the campaign's messages, events and the survey's responses; returns messages."""
+    people = _recipients(campaign)
+    today = date.today()
+    outcomes = [_outcome(campaign, person, sent_at, rng, today) for person in people]
+    connection = db.session.connection()
+    tables = (Message.__table__, Event.__table__, Response.__table__, Answer.__table__)
+    with foreign_keys_checked_after(connection, *tables):
+        ids = bulk_insert_returning_ids(connection, Message.__table__, [o.row for o in outcomes])
+        sent = list(zip(ids, people, outcomes, strict=True))
+        bulk_insert(connection, Event.__table__, [e for i, _p, o in sent for e in _events(i, o)])
+        answered = [_respondent(i, p, o) for i, p, o in sent if o.row["responded_at"]]
+        record_responses(connection, survey, answered, rng)
+    return len(ids)

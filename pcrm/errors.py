@@ -1,0 +1,75 @@
+"""One vocabulary of domain errors, mapped to HTTP once; friendly error pages."""
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    """A use case refused: the message is shown to the person who asked."""
+
+    status_code = 400
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class Forbidden(DomainError):
+    status_code = 403
+
+
+class Conflict(DomainError):
+    """The request contradicts the current state (a double submit, a locked survey)."""
+
+    status_code = 409
+
+
+class Invalid(DomainError):
+    status_code = 422
+
+
+class SchemaNotMigrated(RuntimeError):
+    """The database is behind the code's migrations."""
+
+
+def _wants_json() -> bool:
+    return request.path.startswith(("/healthz", "/api/")) or (
+        request.accept_mimetypes.best == "application/json"
+    )
+
+
+def _render(status: int, title: str, message: str):
+    if _wants_json():
+        return jsonify(error=title, message=message), status
+    return render_template("errors.html", status=status, title=title, message=message), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        return _render(error.status_code, _("요청을 처리할 수 없습니다"), error.message)
+
+    @app.errorhandler(SchemaNotMigrated)
+    def not_migrated(error: SchemaNotMigrated):
+        app.logger.error("%s", error)
+        return _render(503, _("데이터베이스 준비 안 됨"), str(error))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code is None or error.code < 400 or error.response is not None:
+            return error
+        titles = {
+            400: _("잘못된 요청입니다"),
+            403: _("접근 권한이 없습니다"),
+            404: _("페이지를 찾을 수 없습니다"),
+            405: _("허용되지 않은 요청입니다"),
+            413: _("파일이 너무 큽니다"),
+            429: _("요청이 너무 많습니다. 잠시 후 다시 시도하세요"),
+        }
+        title = titles.get(error.code, error.name)
+        return _render(error.code, title, "")

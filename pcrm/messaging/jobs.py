@@ -1,0 +1,61 @@
+"""RQ entry points of sending: take ids, guard on status, safe to run twice."""
+
+import secrets
+
+from flask import current_app
+
+from pcrm.campaigns.mailing import compile_campaign
+from pcrm.campaigns.models import Campaign, CampaignStatus
+from pcrm.campaigns.progress import finish_if_done
+from pcrm.extensions import db
+from pcrm.messaging.ledger import open_ledger
+from pcrm.messaging.mail import MailBuilder
+from pcrm.messaging.models import MessageStatus
+from pcrm.messaging.sending import NOT_REACHABLE, Batch, recipients_of
+from pcrm.messaging.smtp import ConnectionLost, send_one, smtp_connection
+
+TEST_TOKEN = "test"  # noqa: S105  (a test e-mail's links lead nowhere: an unknown token 404s)
+
+
+def send_batch(campaign_id: int, first_id: int, last_id: int) -> int:
+    """Send the campaign's queued messages with ids in [first_id, last_id]; returns how many
+    this run claimed. Messages already claimed or finished are left alone."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None or campaign.status is not CampaignStatus.SENDING:
+        return 0
+    ledger = open_ledger()
+    try:
+        claimed = ledger.claim(campaign_id, first_id, last_id)
+        if claimed:
+            recipients, dropped = recipients_of(campaign, claimed)
+            ledger.finish_many(dropped, MessageStatus.SUPPRESSED, NOT_REACHABLE)
+            Batch(campaign, ledger, recipients).run()
+    finally:
+        ledger.close()
+        finish_if_done(campaign_id)
+    return len(claimed)
+
+
+def send_test_email(campaign_id: int, address: str, name: str) -> str:
+    """Send the campaign as `name` would get it to a staff address; returns its Message-ID."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        return ""
+    compiled = compile_campaign(campaign)
+    rendered = compiled.render(token=TEST_TOKEN, name=name)
+    rendered = type(rendered)(f"[테스트] {rendered.subject}", rendered.text, rendered.html)
+    builder = MailBuilder(list_id=f"campaign-{campaign.id}")
+    envelope = builder.build(
+        message_id=f"test-{secrets.token_hex(8)}",
+        token=TEST_TOKEN,
+        to=address,
+        name=name,
+        rendered=rendered,
+        unsubscribe_url=compiled.patterns.one_click.format(token=TEST_TOKEN),
+    )
+    with smtp_connection() as connection:
+        refusal = send_one(connection.host, envelope.mail_from, address, envelope.data)
+    if refusal is not None:
+        raise ConnectionLost(f"{refusal.code} {refusal.reason}")
+    current_app.logger.info("test e-mail of campaign %s sent to %s", campaign_id, address)
+    return envelope.message_id

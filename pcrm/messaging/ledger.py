@@ -1,0 +1,166 @@
+"""The message ledger as a batch job writes it: claim, renew, record each outcome at once.
+
+Every outcome is committed before the next message goes, so a worker killed mid-batch leaves at
+most the one message in flight unrecorded (it may be sent again: the only duplicate allowed).
+On PostgreSQL these commits skip the WAL flush wait (synchronous_commit off): a crashed worker
+loses nothing by it; only a crash of the database server itself could forget the last instant.
+"""
+
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime
+
+from sqlalchemy import Connection, select, update
+from sqlalchemy.orm import aliased
+
+from pcrm.db import utcnow
+from pcrm.extensions import db
+from pcrm.messaging.models import Message, MessageStatus
+
+T = Message.__table__
+SENDING = MessageStatus.SENDING
+
+
+SENT_SQL = (
+    "UPDATE message SET status = 'sent', sent_at = %s, address = %s, provider_id = %s, "
+    "attempts = attempts + 1, smtp_code = NULL, last_error = NULL "
+    "WHERE id = %s AND status = 'sending'"
+)
+REFUSED_SQL = (
+    "UPDATE message SET status = %s, address = %s, smtp_code = %s, last_error = %s, "
+    "attempts = attempts + 1 WHERE id = %s AND status = 'sending'"
+)
+
+
+class ClaimLost(Exception):
+    """The reconciler took the message back (the batch looked dead): stop this batch."""
+
+
+class Ledger:
+    """One connection for one batch: its own transactions, committed per message."""
+
+    def __init__(self, connection: Connection):
+        self.conn = connection
+        self.postgres = connection.dialect.name == "postgresql"
+        self.outcomes = Outcomes(self.postgres)
+
+    def claim(self, campaign_id: int, first_id: int, last_id: int) -> list[int]:
+        """Take the batch's queued messages (status guard; SKIP LOCKED on PostgreSQL)."""
+        m = aliased(Message)
+        ids = select(m.id).where(
+            m.campaign_id == campaign_id,
+            m.id.between(first_id, last_id),
+            m.status == MessageStatus.QUEUED,
+        )
+        if self.postgres:
+            ids = ids.with_for_update(skip_locked=True)
+        stmt = (
+            update(T)
+            .where(T.c.id.in_(ids))
+            .values(status=SENDING, claimed_at=utcnow())
+            .returning(T.c.id)
+        )
+        claimed = sorted(self.conn.execute(stmt).scalars())
+        self.conn.commit()
+        return claimed
+
+    def sent(self, message_id: int, *, address: str, provider_id: str) -> None:
+        self.outcomes.write(self.outcomes.sent, (utcnow(), address, provider_id, message_id))
+
+    def refused(
+        self, message_id: int, *, status: MessageStatus, address: str, code: int, reason: str
+    ) -> None:
+        values = (status.value, address, code, reason, message_id)
+        self.outcomes.write(self.outcomes.refused, values)
+
+    def finish_many(self, ids: Iterable[int], status: MessageStatus, error: str | None) -> None:
+        """Move claimed messages on together: back to the queue, suppressed or cancelled."""
+        self.outcomes.flush()
+        ids = list(ids)
+        if ids:
+            values = {"status": status, "claimed_at": None}
+            if error is not None:
+                values["last_error"] = error
+            self.conn.execute(update(T).where(T.c.id.in_(ids), T.c.status == SENDING), values)
+            self.conn.commit()
+
+    def renew(self, ids: list[int], now: datetime | None = None) -> None:
+        """Show the reconciler this batch is alive."""
+        self.outcomes.flush()
+        if ids:
+            stmt = update(T).where(T.c.id.in_(ids), T.c.status == SENDING)
+            self.conn.execute(stmt.values(claimed_at=now or utcnow()))
+            self.conn.commit()
+
+    def close(self) -> None:
+        self.outcomes.close()
+        self.conn.close()
+
+
+class Outcomes:
+    """The hot path: one autocommitted UPDATE per message on a plain DB-API connection (the
+    ORM's statement building and a separate COMMIT cost more than the SMTP exchange).
+
+    On PostgreSQL the UPDATE runs in a helper thread while the next message is rendered;
+    `flush()` waits for it, and the batch flushes before each SMTP send, so a message is
+    recorded before the next one leaves (the at-most-once promise holds).
+    """
+
+    def __init__(self, postgres: bool):
+        self.postgres = postgres
+        self.writer = ThreadPoolExecutor(1, "pcrm-ledger") if postgres else None
+        self.pending: Future | None = None
+        self.raw = db.engine.raw_connection()
+        driver = self.raw.driver_connection
+        self.sent, self.refused = SENT_SQL, REFUSED_SQL
+        if not postgres:
+            self.sent, self.refused = (sql.replace("%s", "?") for sql in (SENT_SQL, REFUSED_SQL))
+        if postgres:
+            driver.autocommit = True
+            driver.execute("SET synchronous_commit TO off")
+        else:
+            driver.isolation_level = None  # sqlite3: each statement commits
+        self.cursor = self.raw.cursor()
+
+    def write(self, sql: str, values: tuple) -> None:
+        self.flush()
+        if self.writer is not None:
+            self.pending = self.writer.submit(self._execute, sql, values)
+            return
+        if isinstance(values[0], datetime):
+            # As SQLAlchemy stores UTCDateTime on SQLite: naive UTC text.
+            values = (values[0].strftime("%Y-%m-%d %H:%M:%S.%f"), *values[1:])
+        self._execute(sql, values)
+
+    def _execute(self, sql: str, values: tuple) -> None:
+        self.cursor.execute(sql, values)
+        if self.cursor.rowcount != 1:
+            raise ClaimLost(values[-1])
+
+    def flush(self) -> None:
+        """Wait until the last outcome is committed (ClaimLost if it could not be)."""
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.result()
+
+    def close(self) -> None:
+        try:
+            self.flush()
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self.writer is not None:
+            self.writer.shutdown()
+        driver = self.raw.driver_connection
+        if self.postgres:
+            driver.execute("RESET synchronous_commit")
+            driver.autocommit = False
+        else:
+            driver.isolation_level = ""
+        self.cursor.close()
+        self.raw.close()
+
+
+def open_ledger() -> Ledger:
+    return Ledger(db.engine.connect())

@@ -1,0 +1,126 @@
+"""Messages: one row per (campaign, subscriber, channel, wave), the ledger of every send; the
+events that follow them; and the addresses nothing may be sent to."""
+
+import enum
+import secrets
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pcrm.campaigns.models import Campaign
+from pcrm.db import str_enum, utcnow
+from pcrm.extensions import db
+from pcrm.subscribers.models import Channel, Subscriber
+
+
+class MessageStatus(enum.StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    BOUNCED_SOFT = "bounced_soft"
+    BOUNCED_HARD = "bounced_hard"
+    FAILED = "failed"
+    SUPPRESSED = "suppressed"  # not sent: unsubscribed, suppressed or unreachable at send time
+    CANCELLED = "cancelled"  # not sent: the campaign was cancelled
+
+
+UNFINISHED = (MessageStatus.QUEUED, MessageStatus.SENDING)
+
+
+def new_token() -> str:
+    """An unguessable public token: 144 random bits, URL-safe."""
+    return secrets.token_urlsafe(18)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_token_function(dbapi_connection, _record):
+    """Launch mints tokens inside INSERT ... SELECT; on SQLite the same generator as Python."""
+    if type(dbapi_connection).__module__ == "sqlite3":
+        dbapi_connection.create_function("pcrm_token", 0, new_token)
+
+
+class Message(db.Model):
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "subscriber_id", "channel", "wave"),
+        Index("ix_message_campaign_status", "campaign_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscriber.id"), index=True)
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel))
+    wave: Mapped[int] = mapped_column(default=0)  # 0: the invitation; 1, 2, ...: reminders
+    status: Mapped[MessageStatus] = mapped_column(
+        str_enum(MessageStatus), default=MessageStatus.QUEUED
+    )
+    token: Mapped[str] = mapped_column(String(32), unique=True, default=new_token)
+    address: Mapped[str | None] = mapped_column(String(254))  # where it went, as sent
+    provider_id: Mapped[str | None] = mapped_column(String(255))  # e-mail: our Message-ID
+    attempts: Mapped[int] = mapped_column(default=0)
+    smtp_code: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when a batch job claims the message and renewed while it works: a stale claim means
+    # the worker died, and the reconciler puts the message back in the queue.
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    opened_at: Mapped[datetime | None]  # first human open
+    clicked_at: Mapped[datetime | None]  # first human click
+    responded_at: Mapped[datetime | None]
+    unsubscribed_at: Mapped[datetime | None]
+
+    campaign: Mapped[Campaign] = relationship()
+    subscriber: Mapped[Subscriber] = relationship()
+
+
+class EventKind(enum.StrEnum):
+    OPEN = "open"
+    CLICK = "click"
+    RESPONSE = "response"
+    UNSUBSCRIBE = "unsubscribe"
+    BOUNCE = "bounce"
+    COMPLAINT = "complaint"
+    DELIVERY = "delivery"  # a provider's delivery report
+
+
+class Event(db.Model):
+    """Something that happened to a message after it left: the raw material of every report."""
+
+    __table_args__ = (Index("ix_event_campaign_kind", "campaign_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("message.id"), index=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
+    kind: Mapped[EventKind] = mapped_column(str_enum(EventKind))
+    # Opens and clicks by mail privacy proxies, scanners and prefetchers (tracking/machines.py).
+    machine: Mapped[bool] = mapped_column(default=False)
+    link_id: Mapped[int | None]
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    message: Mapped[Message] = relationship()
+
+
+class SuppressionReason(enum.StrEnum):
+    HARD_BOUNCE = "hard_bounce"
+    COMPLAINT = "complaint"
+    MANUAL = "manual"
+    INVALID = "invalid"
+
+
+class Suppression(db.Model):
+    """An address nothing is sent to on a channel, whoever it belongs to (checked at launch and
+    again at send time)."""
+
+    __table_args__ = (UniqueConstraint("address", "channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(254))  # e-mail lower-cased, phone in E.164
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel))
+    reason: Mapped[SuppressionReason] = mapped_column(str_enum(SuppressionReason))
+    source: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

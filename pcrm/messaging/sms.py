@@ -1,0 +1,76 @@
+"""SMS providers behind one interface; the outbox provider keeps messages for the local UI."""
+
+import json
+import uuid
+from abc import ABC, abstractmethod
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from flask import current_app
+
+from pcrm.db import utcnow
+
+SMS_MAX_BYTES = 90  # one SMS, counted in EUC-KR as Korean providers count
+LMS_MAX_BYTES = 2000
+LMS_SUBJECT_MAX_BYTES = 40
+
+
+def byte_length(text: str) -> int:
+    """Length as Korean providers count it (cp949: its euc_kr codec miscounts rare syllables)."""
+    return len(text.encode("cp949"))
+
+
+@dataclass(frozen=True)
+class SmsResult:
+    provider_id: str
+    kind: str  # "sms" or "lms"
+
+
+class PermanentSmsError(Exception):
+    """The provider refused for good (invalid number, text it cannot encode): do not retry."""
+
+
+class SmsProvider(ABC):
+    @abstractmethod
+    def send(self, *, to: str, text: str, subject: str | None = None) -> SmsResult:
+        """Send one message to an E.164 number."""
+
+
+def message_kind(text: str, subject: str | None) -> str:
+    """The message type by size, "sms" or "lms"; PermanentSmsError if providers cannot carry it."""
+    try:
+        size = byte_length(text)
+        subject_size = byte_length(subject or "")
+    except UnicodeEncodeError as error:
+        bad = error.object[error.start]
+        raise PermanentSmsError(f"문자로 보낼 수 없는 글자가 있습니다: {bad!r}") from None
+    if size > LMS_MAX_BYTES or subject_size > LMS_SUBJECT_MAX_BYTES:
+        raise PermanentSmsError("문자 길이가 LMS 한도(2,000바이트, 제목 40바이트)를 넘습니다.")
+    return "sms" if size <= SMS_MAX_BYTES and not subject else "lms"
+
+
+class OutboxProvider(SmsProvider):
+    """Keeps each message as a JSON file in the instance folder (local mode only)."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+
+    def send(self, *, to: str, text: str, subject: str | None = None) -> SmsResult:
+        result = SmsResult(
+            provider_id=f"outbox-{uuid.uuid4().hex}", kind=message_kind(text, subject)
+        )
+        self.directory.mkdir(parents=True, exist_ok=True)
+        sent_at = utcnow()
+        record = {"to": to, "text": text, "subject": subject, "sent_at": sent_at.isoformat()}
+        record |= asdict(result)
+        name = f"{sent_at:%Y%m%dT%H%M%S%f}-{result.provider_id}.json"
+        (self.directory / name).write_text(json.dumps(record, ensure_ascii=False))
+        return result
+
+
+def provider() -> SmsProvider:
+    """The configured provider."""
+    name = current_app.config["SMS_PROVIDER"]
+    if name == "outbox":
+        return OutboxProvider(Path(current_app.instance_path) / "outbox" / "sms")
+    raise RuntimeError(f"SMS_PROVIDER {name!r} is not available")

@@ -1,0 +1,18 @@
+"""Imports every domain's models, so metadata and mappers see the whole schema."""
+
+from pcrm.auth.models import Department, User  # noqa: F401
+from pcrm.campaigns.models import Campaign, CampaignTransition  # noqa: F401
+from pcrm.messaging.models import Event, Message, Suppression  # noqa: F401
+from pcrm.projects.models import Project  # noqa: F401
+from pcrm.subscribers.imports.models import ImportBatch, ImportRow  # noqa: F401
+from pcrm.subscribers.models import (  # noqa: F401
+    AccessLog,
+    BusinessType,
+    ConsentEvent,
+    Dong,
+    InterestField,
+    Segment,
+    Subscriber,
+    SubscriberNotice,
+)
+from pcrm.surveys.models import Answer, Choice, Question, Response, Section, Survey  # noqa: F401

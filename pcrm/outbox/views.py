@@ -1,0 +1,37 @@
+"""The local outboxes, readable by PR staff: registered only in local mode."""
+
+from flask import Blueprint, render_template, request
+
+from pcrm.auth.access import roles_required
+from pcrm.auth.models import Role
+from pcrm.outbox import service
+
+bp = Blueprint("outbox", __name__, url_prefix="/outbox")
+PAGE_SIZE = 50
+
+
+def _offset() -> int:
+    return max(request.args.get("page", 1, type=int) - 1, 0) * PAGE_SIZE
+
+
+@bp.get("/mail")
+@roles_required(Role.ADMIN, Role.PR)
+def mail():
+    """E-mail caught by the local SMTP catcher, newest first."""
+    messages, total = service.latest_mail(PAGE_SIZE, _offset())
+    return render_template("outbox/mail.html", messages=messages, total=total, size=PAGE_SIZE)
+
+
+@bp.get("/mail/<key>")
+@roles_required(Role.ADMIN, Role.PR)
+def mail_message(key: str):
+    """One caught e-mail: headers, text part, and the HTML part in a sandboxed frame."""
+    return render_template("outbox/mail_message.html", mail=service.caught_mail(key))
+
+
+@bp.get("/sms")
+@roles_required(Role.ADMIN, Role.PR)
+def sms():
+    """SMS kept by the outbox provider, newest first."""
+    messages, total = service.latest_sms(PAGE_SIZE, _offset())
+    return render_template("outbox/sms.html", messages=messages, total=total, size=PAGE_SIZE)

@@ -1,0 +1,34 @@
+"""Periodic jobs: the database is the scheduler, these jobs look at it and act.
+
+Every job here must be safe to run twice at once (several workers may run the cron loop).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pcrm.queue import DEFAULT, URGENT
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    func: Callable
+    interval: int  # seconds
+    queue: str = DEFAULT
+
+
+DAY = 24 * 3600
+
+
+def _jobs() -> list[PeriodicJob]:
+    # Imported when called: job modules pull in every domain's models and services.
+    from pcrm.campaigns.jobs import launch_due_campaigns, reconcile_campaigns
+    from pcrm.subscribers.jobs import purge_expired_records
+
+    return [
+        PeriodicJob(launch_due_campaigns, interval=15, queue=URGENT),
+        PeriodicJob(reconcile_campaigns, interval=60),
+        PeriodicJob(purge_expired_records, DAY),  # access log past two years, old import files
+    ]
+
+
+PERIODIC_JOBS: list[PeriodicJob] = _jobs()

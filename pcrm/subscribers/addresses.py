@@ -1,0 +1,66 @@
+"""E-mail addresses and Korean mobile numbers, validated and written one way.
+
+010-1234-5678, 01012345678 and +82 10 1234 5678 are one number: +821012345678 (E.164).
+"""
+
+from dataclasses import dataclass
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+
+REGION = "KR"
+MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE,)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A normalised value, or the reason a person can read why it is not usable."""
+
+    value: str | None
+    problem: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.value is not None and not self.problem
+
+
+def normalise_email(raw: str | None) -> Checked:
+    """Validate offline (no DNS) and normalise; the whole address is lower-cased."""
+    text = (raw or "").strip()
+    if not text:
+        return Checked(None)
+    try:
+        result = validate_email(text, check_deliverability=False)
+    except EmailNotValidError as error:
+        return Checked(None, _("이메일 주소 형식이 올바르지 않습니다 (%(detail)s)", detail=error))
+    return Checked(result.normalized.lower())
+
+
+def normalise_phone(raw: str | None) -> Checked:
+    """A Korean mobile number in E.164, or why not (landlines and 080 numbers are refused)."""
+    text = (raw or "").strip()
+    if not text:
+        return Checked(None)
+    try:
+        number = phonenumbers.parse(text, REGION)
+    except phonenumbers.NumberParseException:
+        return Checked(None, _("전화번호 형식이 올바르지 않습니다"))
+    if not phonenumbers.is_valid_number(number):
+        return Checked(None, _("전화번호 형식이 올바르지 않습니다"))
+    if phonenumbers.number_type(number) not in MOBILE_TYPES:
+        return Checked(
+            None, _("휴대전화 번호가 아닙니다 (유선·080 번호는 문자를 받을 수 없습니다)")
+        )
+    return Checked(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def national_phone(e164: str | None) -> str:
+    """010-1234-5678 as residents write it; anything unparsable is returned as stored."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, REGION)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)

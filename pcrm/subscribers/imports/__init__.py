@@ -1,0 +1,1 @@
+"""Importing subscribers from CSV and XLSX files: read, map, check, import, report."""

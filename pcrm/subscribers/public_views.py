@@ -1,0 +1,133 @@
+"""Residents' pages: sign up, confirm an e-mail, manage preferences. Public, Korean, usable on a
+phone without JavaScript; tampered or unknown links are a plain 404."""
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from pcrm.auth.access import public
+from pcrm.errors import DomainError
+from pcrm.extensions import limiter
+from pcrm.subscribers import residents
+from pcrm.subscribers.blueprint import bp
+from pcrm.subscribers.models import Channel, ConsentSource, Gender, Kind
+from pcrm.subscribers.public_forms import ActionForm, LinkRequestForm, PreferencesForm, SignUpForm
+
+
+def _form_limit() -> str:
+    return current_app.config.get("PUBLIC_FORM_RATE_LIMIT", "20 per hour")
+
+
+def _link_limit() -> str:
+    return current_app.config.get("PREFERENCES_LINK_RATE_LIMIT", "5 per hour")
+
+
+def _submitted_email() -> str:
+    return (request.form.get("email") or "").strip().lower()
+
+
+def _sign_up_data(form: SignUpForm) -> residents.SignUp:
+    return residents.SignUp(
+        kind=Kind(form.kind.data or "individual"),
+        name=form.name.data,
+        email=form.email.data or None,
+        phone=form.phone.data or None,
+        birth_year=form.birth_year.data,
+        gender=Gender(form.gender.data) if form.gender.data else None,
+        dong_id=form.dong_id.data,
+        business_type_code=form.business_type_code.data or None,
+        fields=frozenset(form.fields.data),
+        channels=frozenset(Channel(c) for c in form.channels.data),
+        night_sms=form.night_sms.data,
+        guardian_name=form.guardian_name.data or "",
+        guardian_contact=form.guardian_contact.data or "",
+        guardian_agreed=form.guardian_agreed.data,
+    )
+
+
+@bp.route("/join", methods=["GET", "POST"])
+@public
+@limiter.limit(_form_limit, methods=["POST"])
+def signup():
+    """Sign up to receive the district's news and surveys."""
+    form = SignUpForm()
+    if form.validate_on_submit():
+        try:
+            residents.sign_up(form=_sign_up_data(form))
+        except DomainError as error:
+            form.form_errors.append(error.message)
+        else:
+            return redirect(url_for("subscribers.signup_done"))
+    return render_template(
+        "subscribers/signup.html", form=form, notice_version=residents.NOTICE_VERSION
+    )
+
+
+@bp.get("/join/done")
+@public
+def signup_done():
+    """What happens next: the confirmation e-mail."""
+    return render_template("subscribers/signup_done.html")
+
+
+@bp.route("/join/confirm/<token>", methods=["GET", "POST"])
+@public
+def confirm_email(token: str):
+    """The double opt-in link: a button confirms (mail scanners only follow GET)."""
+    form = ActionForm()
+    if form.validate_on_submit():
+        residents.confirm_email(token)
+        return render_template("subscribers/confirmed.html")
+    residents.subscriber_for_confirmation(token)
+    return render_template("subscribers/confirm.html", form=form)
+
+
+def _preferences(subscriber, source_evidence: str):
+    form = PreferencesForm()
+    source = ConsentSource.PREFERENCES_LINK
+    if form.validate_on_submit():
+        if request.form.get("action") == "unsubscribe_all":
+            residents.unsubscribe_all(subscriber, source=source, evidence=source_evidence)
+            flash(_("모든 소식 받기를 중단했습니다. 더 이상 보내지 않습니다."), "success")
+        else:
+            residents.update_preferences(
+                subscriber, fields=set(form.fields.data),
+                channels={Channel(c) for c in form.channels.data},
+                source=source, evidence=source_evidence,
+            )  # fmt: skip
+            flash(_("수신 설정을 저장했습니다."), "success")
+        return redirect(request.path)
+    form.fields.data = [f.code for f in subscriber.interests]
+    form.channels.data = [c for c, on in (("email", subscriber.email_opt_in),
+                                          ("sms", subscriber.sms_opt_in)) if on]  # fmt: skip
+    return render_template("subscribers/preferences.html", form=form, subscriber=subscriber)
+
+
+@bp.route("/p/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit(_form_limit, methods=["POST"])
+def preferences(token: str):
+    """Change fields and channels from the link in any message."""
+    subscriber, message_id = residents.subscriber_for_message(token)
+    return _preferences(subscriber, _("메시지 #%(id)s의 수신 설정 링크", id=message_id))
+
+
+@bp.route("/preferences/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit(_form_limit, methods=["POST"])
+def preferences_signed(token: str):
+    """Change fields and channels from a link sent on request."""
+    subscriber = residents.subscriber_for_link(token)
+    return _preferences(subscriber, _("이메일로 받은 수신 설정 링크"))
+
+
+@bp.route("/preferences", methods=["GET", "POST"])
+@public
+@limiter.limit(_link_limit, methods=["POST"])
+@limiter.limit(_link_limit, methods=["POST"], key_func=_submitted_email)
+def preferences_request():
+    """Ask for a preferences link by e-mail; the answer is the same for any address."""
+    form = LinkRequestForm()
+    if form.validate_on_submit():
+        residents.request_preferences_link(email=form.email.data)
+        return render_template("subscribers/preferences_requested.html")
+    return render_template("subscribers/preferences_request.html", form=form)

@@ -1,0 +1,61 @@
+"""Staff read results: figures, cross-tabulations, free text, exports."""
+
+from flask import Response, abort, render_template, request
+from flask_login import current_user
+
+from pcrm.extensions import db
+from pcrm.surveys import exports, results
+from pcrm.surveys.blueprint import bp, staff_survey
+from pcrm.surveys.models import Question
+from pcrm.surveys.tallies import DIMENSIONS
+
+
+@bp.get("/surveys/<int:survey_id>/results")
+def results_page(survey_id: int):
+    """Per question counts and percentages, raw and weighted, and a cross-tabulation."""
+    survey = staff_survey(survey_id)
+    by = request.args.get("by", "age_band")
+    by = by if by in DIMENSIONS else "age_band"
+    figures = results.survey_results(survey)
+    return render_template(
+        "surveys/results.html",
+        survey=survey,
+        results=figures,
+        by=by,
+        crosstabs=results.crosstabs(survey, by, figures.tally),
+        columns=results.dimension_columns(by),
+    )
+
+
+@bp.get("/surveys/<int:survey_id>/results/questions/<int:question_id>")
+def text_answers(survey_id: int, question_id: int):
+    """A question's free-text answers, searchable."""
+    survey = staff_survey(survey_id)
+    question = db.get_or_404(Question, question_id)
+    if question.survey_id != survey.id:
+        abort(404)
+    search = (request.args.get("q") or "").strip()[:100]
+    page = request.args.get("page", 1, type=int)
+    answers, total = results.text_answers(question, search=search, page=page)
+    return render_template(
+        "surveys/text_answers.html",
+        survey=survey,
+        question=question,
+        answers=answers,
+        total=total,
+        search=search,
+        page=page,
+        per_page=results.TEXT_PAGE,
+    )
+
+
+@bp.get("/surveys/<int:survey_id>/export/<name>")
+def export(survey_id: int, name: str):
+    """Download the raw responses (CSV, XLSX) or the codebook."""
+    survey = staff_survey(survey_id)
+    mimetype, body = exports.export_survey(survey, name=name, user=current_user)
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="survey-{survey.id}-{name}"'},
+    )

@@ -1,0 +1,77 @@
+"""Residents' side of a message: open pixel, tracked links, unsubscribe (RFC 8058 one-click)."""
+
+import base64
+
+from flask import Blueprint, redirect, render_template, request
+
+from pcrm.auth.access import public
+from pcrm.extensions import csrf
+from pcrm.subscribers.models import ConsentSource
+from pcrm.tracking import service
+from pcrm.tracking.forms import UnsubscribeForm
+from pcrm.urls import public_url
+
+bp = Blueprint("tracking", __name__)
+PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+NO_STORE = {"Cache-Control": "no-store, private", "Referrer-Policy": "no-referrer"}
+
+
+def _visit() -> service.Visit:
+    return service.Visit(
+        method=request.method,
+        user_agent=request.headers.get("User-Agent", ""),
+        remote_addr=request.remote_addr,
+        headers=dict(request.headers),
+    )
+
+
+@bp.route("/o/<token>.gif", methods=["GET", "HEAD"])
+@public
+def open_pixel(token: str):
+    """The open pixel of a message: records a human or machine open."""
+    service.record_open(token, _visit())
+    return PIXEL, 200, {"Content-Type": "image/gif", **NO_STORE}
+
+
+@bp.route("/c/<token>/<int:link_id>", methods=["GET", "HEAD"])
+@public
+def click(token: str, link_id: int):
+    """A tracked link: records the click, then goes to the message's own link (only)."""
+    return redirect(service.record_click(token, link_id, _visit()), code=302), NO_STORE
+
+
+def _page(token: str, form: UnsubscribeForm, done: bool = False):
+    message = service.unsubscribe_page(token)
+    preferences = public_url("subscribers.preferences", token=token)
+    return render_template(
+        "tracking/unsubscribe.html",
+        message=message,
+        form=form,
+        done=done,
+        preferences_url=preferences,
+    ), NO_STORE
+
+
+@bp.route("/u/<token>", methods=["GET", "POST"])
+@public
+def unsubscribe(token: str):
+    """The unsubscribe page: GET shows the choices and changes nothing; POST applies one."""
+    form = UnsubscribeForm()
+    if form.validate_on_submit():
+        service.unsubscribe(token, scope=form.scope.data, source=ConsentSource.UNSUBSCRIBE_LINK)
+        return _page(token, form, done=True)
+    return _page(token, form)
+
+
+@bp.route("/u/<token>/one-click", methods=["GET", "POST"])
+@public
+@csrf.exempt
+def one_click(token: str):
+    """The List-Unsubscribe URL: RFC 8058 one-click POST unsubscribes at once (no cookie, no
+    CSRF token, no redirect); a GET, as a scanner or a browser makes it, only shows the page."""
+    if request.method == "GET":
+        return _page(token, UnsubscribeForm(formdata=None))
+    if request.form.get("List-Unsubscribe") != "One-Click":
+        return "Expected List-Unsubscribe=One-Click\n", 400, {"Content-Type": "text/plain"}
+    service.unsubscribe(token, scope="field", source=ConsentSource.ONE_CLICK)
+    return "Unsubscribed\n", 200, {"Content-Type": "text/plain; charset=utf-8", **NO_STORE}

@@ -1,0 +1,76 @@
+"""The RQ worker with the app: every job runs inside an application context."""
+
+import signal
+import threading
+
+from flask import Flask
+from rq import Worker
+from rq.cron import CronScheduler
+
+from pcrm.extensions import db, queues
+from pcrm.queue import QUEUE_NAMES
+from pcrm.schedule import PERIODIC_JOBS
+
+
+class AppWorker(Worker):
+    """A forking worker whose work horse runs each job in the app's context."""
+
+    app: Flask
+
+    def bootstrap(self, *args, **kwargs):
+        # RQ registers the worker before it installs its signal handlers; a SIGTERM in between
+        # (a launcher stopping at once) would kill it unregistered. Remember the request instead:
+        # the work loop then stops cleanly before taking a job.
+        def remember_stop(_signum, _frame):
+            self._stop_requested = True
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, remember_stop)
+        super().bootstrap(*args, **kwargs)
+
+    def main_work_horse(self, job, queue):
+        # The horse is a fork: it must not share the parent's database connections.
+        with self.app.app_context():
+            db.engine.dispose(close=False)
+        super().main_work_horse(job, queue)
+
+    def perform_job(self, job, queue, execution) -> bool:
+        with self.app.app_context():
+            try:
+                return super().perform_job(job, queue, execution)
+            finally:
+                db.session.remove()
+
+
+class _ThreadCron(CronScheduler):
+    """The cron loop in a thread of the worker: signals stay with the worker."""
+
+    def _install_signal_handlers(self):
+        pass
+
+
+def start_cron(app: Flask) -> CronScheduler:
+    """Enqueue the periodic jobs on their intervals from a daemon thread."""
+    cron = _ThreadCron(connection=queues.redis)
+    for job in PERIODIC_JOBS:
+        cron.register(job.func, job.queue, interval=job.interval)
+    threading.Thread(target=cron.start, name="pcrm-cron", daemon=True).start()
+    return cron
+
+
+def run_worker(
+    app: Flask,
+    queue_names: tuple[str, ...] = QUEUE_NAMES,
+    *,
+    with_scheduler: bool = True,
+    burst: bool = False,
+    name: str | None = None,
+) -> bool:
+    """Work the queues until stopped (or empty, with burst); the scheduler runs enqueue_at jobs."""
+    with app.app_context():
+        connection = queues.redis
+        AppWorker.app = app
+        worker = AppWorker(queue_names, connection=connection, name=name)
+        if with_scheduler and not burst:
+            start_cron(app)
+        return worker.work(with_scheduler=with_scheduler, burst=burst, logging_level="INFO")

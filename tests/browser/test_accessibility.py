@@ -1,0 +1,230 @@
+"""axe-core's WCAG 2.1 A/AA rules (KWCAG 2.2 asks the same) on residents' pages on a phone, in
+the states residents meet (errors shown, thanks, already answered), and on the main staff pages."""
+
+import pytest
+from playwright.sync_api import expect
+
+from pcrm.auth.models import Role, User
+from pcrm.campaigns import service as campaigns
+from pcrm.campaigns.models import CampaignKind, CampaignStatus
+from pcrm.db import utcnow
+from pcrm.extensions import db
+from pcrm.subscribers.imports.models import ImportBatch, ImportStatus
+from pcrm.subscribers.models import NoticeKind
+from pcrm.subscribers.notices import make_token
+from pcrm.subscribers.residents import NOTICE_VERSION
+from pcrm.surveys import service as surveys
+from pcrm.surveys.models import QuestionKind
+from tests.campaigns.factories import create_campaign
+from tests.factories import create_department, create_project, create_user
+from tests.subscribers.factories import create_segment, create_subscriber
+from tests.surveys.factories import (
+    add,
+    create_bus_survey,
+    create_invitation,
+    create_survey,
+    publish,
+)
+
+pytestmark = pytest.mark.browser
+
+
+def _published_bus_survey(results_public: bool = False):
+    survey = publish(create_bus_survey())
+    settings = {"title": survey.title, "introduction": "주민 의견을 듣습니다.", "anonymous": False}
+    return surveys.update_survey(
+        survey, public_link=True, results_public=results_public, **settings
+    )
+
+
+def test_sign_in_page_and_dashboard(phone_page, assert_accessible):
+    create_user("pr@example.kr")
+    page = phone_page
+    assert_accessible(page, ("/login",))
+    page.get_by_label("이메일").fill("pr@example.kr")
+    page.get_by_role("button", name="로그인").click()  # no password: errors shown
+    expect(page.get_by_role("alert")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("비밀번호", exact=True).fill("correct horse battery")
+    page.get_by_role("button", name="로그인").click()
+    expect(page.get_by_role("heading", name="대시보드")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_sign_up_pages(phone_page, assert_accessible):
+    page = phone_page
+    assert_accessible(page, ("/join",))
+    page.get_by_role("button", name="신청하기").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    assert_accessible(page)
+    assert_accessible(page, ("/join/done", "/p/not-a-real-token"))  # and a tampered link's 404
+
+    page.goto("/join")
+    page.get_by_role("button", name="English").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert_accessible(page)
+
+
+def test_email_confirmation_pages(phone_page, assert_accessible):
+    subscriber = create_subscriber(email="minseo@example.com")
+    payload = {"s": subscriber.id, "e": subscriber.email, "v": NOTICE_VERSION}
+    page = phone_page
+    assert_accessible(page, (f"/join/confirm/{make_token(NoticeKind.CONFIRM_EMAIL, payload)}",))
+    page.get_by_role("button", name="이메일 수신에 동의합니다").click()
+    expect(page.get_by_role("heading", name="확인되었습니다")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_preferences_pages(phone_page, assert_accessible):
+    subscriber = create_subscriber()
+    message = create_invitation(None, subscriber)
+    page = phone_page
+    assert_accessible(page, ("/preferences",))
+    page.get_by_label("이메일").fill("not an address")
+    page.get_by_role("button", name="링크 보내기").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("이메일").fill("minseo@example.com")
+    page.get_by_role("button", name="링크 보내기").click()
+    expect(page.get_by_role("heading", name="메일을 확인해 주세요")).to_be_visible()
+    assert_accessible(page)
+
+    assert_accessible(page, (f"/p/{message.token}",))
+    page.get_by_role("button", name="저장").click()
+    expect(page.get_by_role("status")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_survey_pages(phone_page, assert_accessible):
+    survey = _published_bus_survey(results_public=True)
+    token = create_invitation(survey).token
+    page = phone_page
+    assert_accessible(page, (f"/s/{token}",))
+    page.get_by_role("button", name="다음").click()  # nothing chosen: an error
+    expect(page.get_by_role("alert")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("예", exact=True).check()
+    page.get_by_role("button", name="다음").click()
+    page.get_by_role("button", name="제출").click()  # the rating left out: an error
+    expect(page.get_by_role("alert")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("4", exact=True).check()
+    page.get_by_role("button", name="제출").click()
+    expect(page.get_by_text("응답해 주셔서 감사합니다")).to_be_visible()
+    assert_accessible(page)
+    assert_accessible(page, (f"/s/{token}",))
+    expect(page.get_by_text("이미 응답해 주셨습니다")).to_be_visible()
+    page.get_by_role("link", name="설문 결과 보기").click()
+    assert page.get_by_role("heading", level=1).inner_text().startswith("설문 결과")
+    assert_accessible(page)
+
+
+def test_every_kind_of_question_with_its_error(phone_page, assert_accessible):
+    survey = create_survey()
+    add(
+        survey,
+        QuestionKind.SINGLE,
+        "가장 자주 가는 곳은?",
+        choices=("공원", "도서관"),
+        other_option=True,
+    )
+    add(survey, QuestionKind.SCALE_10, "주변에 추천하시겠습니까?", help_text="0은 전혀, 10은 꼭")
+    add(survey, QuestionKind.SHORT_TEXT, "사는 동네는?")
+    add(survey, QuestionKind.NUMBER, "가족은 몇 명입니까?", low=1, high=20)
+    add(survey, QuestionKind.DATE, "언제 이사 오셨습니까?")
+    token = create_invitation(publish(survey)).token
+    assert_accessible(phone_page, (f"/s/{token}",))
+    phone_page.get_by_role("button", name="제출").click()
+    assert phone_page.get_by_role("alert").get_by_role("link").count() == 5
+    assert_accessible(phone_page)
+
+
+def test_public_survey_link_and_closed_survey(phone_page, assert_accessible):
+    survey = _published_bus_survey()
+    assert_accessible(phone_page, (f"/survey/{survey.public_slug}",))
+    surveys.close_survey(survey)
+    assert_accessible(phone_page, (f"/survey/{survey.public_slug}",))
+
+
+def test_unsubscribe_pages(phone_page, assert_accessible):
+    message = create_invitation(None, create_subscriber())
+    page = phone_page
+    assert_accessible(page, (f"/u/{message.token}",))
+    page.get_by_role("button", name="수신거부").click()
+    expect(page.get_by_role("status")).to_be_visible()
+    assert_accessible(page)
+
+
+def _requested_campaign(survey):
+    """A survey campaign sent for review through the workflow (so it has a review trail)."""
+    actor = db.session.scalar(db.select(User))
+    campaign = campaigns.create_campaign(
+        actor=actor,
+        project=survey.project,
+        name="마을버스 만족도 조사 안내",
+        kind=CampaignKind.SURVEY,
+        survey_id=survey.id,
+        segment=create_segment(),
+        subject="{{ name }}님께 마을버스 설문",
+        body="{{ survey_link }}",
+    )
+    campaigns.request_review(campaign, actor=actor)
+    return campaign
+
+
+def _running_import() -> ImportBatch:
+    batch = ImportBatch(
+        filename="명단.csv", status=ImportStatus.RUNNING, total_rows=10, processed_rows=3
+    )
+    db.session.add(batch)
+    db.session.commit()
+    return batch
+
+
+def test_staff_pages(staff_page, assert_accessible):
+    survey = _published_bus_survey()
+    subscriber = create_subscriber()
+    create_invitation(survey, subscriber)
+    campaign = _requested_campaign(survey)
+    sending = create_campaign(
+        survey.project, survey_id=survey.id, status=CampaignStatus.SENDING, launched_at=utcnow()
+    )
+    create_user("bus@example.kr", Role.DEPARTMENT, create_department("교통정책과", "Transport"))
+    paths = (
+        "/",
+        "/subscribers/",
+        f"/subscribers/{subscriber.id}",
+        f"/subscribers/imports/{_running_import().id}",
+        "/segments/",
+        f"/segments/{campaign.segment_id}",
+        "/surveys/",
+        f"/surveys/{survey.id}",
+        f"/surveys/{survey.id}/settings",
+        f"/surveys/{survey.id}/results",
+        "/campaigns/",
+        f"/campaigns/{campaign.id}",
+        f"/campaigns/{sending.id}",  # its progress in a frame
+        "/admin/users",
+        "/projects/",
+        f"/projects/{survey.project_id}",
+    )
+    assert_accessible(staff_page, paths)
+
+
+@pytest.mark.parametrize(
+    ("path", "button"),
+    [
+        ("/subscribers/new", "저장"),
+        ("/segments/new", "저장"),
+        ("/surveys/new", "만들기"),
+        ("/campaigns/new", "저장"),
+        ("/projects/new", "저장"),
+        ("/admin/users/new", "저장"),
+    ],
+)
+def test_staff_forms_with_errors(staff_page, assert_accessible, path, button):
+    create_project(create_department())
+    staff_page.goto(path)
+    staff_page.get_by_role("button", name=button, exact=True).click()
+    expect(staff_page.get_by_role("alert").first).to_be_visible()
+    assert_accessible(staff_page)

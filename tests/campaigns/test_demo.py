@@ -1,0 +1,56 @@
+from sqlalchemy import func, select
+
+from pcrm.campaigns.invitation import survey_problem
+from pcrm.campaigns.models import Campaign, CampaignKind, CampaignStatus
+from pcrm.campaigns.progress import funnel
+from pcrm.demo import load_demo
+from pcrm.extensions import db
+from pcrm.messaging.models import Event, EventKind, Message
+from pcrm.surveys.models import Response
+
+
+def test_demo_campaigns_are_lived_in_and_loaded_once(app):
+    load_demo(subscribers=400)
+    load_demo(subscribers=400)
+    statuses = {c.name: c.status for c in db.session.scalars(select(Campaign))}
+    assert statuses["마을버스 이용 만족도 조사"] is CampaignStatus.SENT
+    assert CampaignStatus.REQUESTED in statuses.values()
+    assert CampaignStatus.DRAFT in statuses.values()
+    newsletter = db.session.scalar(select(Campaign).where(Campaign.recurrence.is_not(None)))
+    assert newsletter.status is CampaignStatus.SCHEDULED
+    assert db.session.scalar(select(func.count(Message.id))) > 0
+    assert db.session.scalar(select(func.count(Event.id))) > 0
+
+
+def test_demo_survey_campaigns_invite_to_their_projects_surveys(app):
+    load_demo(subscribers=400)
+    surveys = db.session.scalars(select(Campaign).where(Campaign.kind == CampaignKind.SURVEY))
+    for campaign in surveys:
+        assert campaign.survey.project_id == campaign.project_id, campaign.name
+        assert campaign.survey.published_at is not None
+    waiting = db.session.scalar(select(Campaign).where(Campaign.status == CampaignStatus.REQUESTED))
+    assert survey_problem(waiting, sending_at=waiting.send_at) is None  # it can be approved
+
+
+def test_the_sent_campaign_and_its_survey_tell_one_story(app):
+    load_demo(subscribers=3000, seed=7)
+    bus = db.session.scalar(select(Campaign).where(Campaign.name == "마을버스 이용 만족도 조사"))
+    answered = db.session.execute(
+        select(Message.id, Message.subscriber_id, Message.responded_at).where(
+            Message.campaign_id == bus.id, Message.responded_at.is_not(None)
+        )
+    ).all()
+    responses = db.session.execute(
+        select(Response.message_id, Response.subscriber_id, Response.submitted_at).where(
+            Response.survey_id == bus.survey_id
+        )
+    ).all()
+    assert sorted(responses) == sorted(answered) and len(answered) > 30
+    events = select(func.count(Event.id)).where(
+        Event.campaign_id == bus.id, Event.kind == EventKind.RESPONSE
+    )
+    assert db.session.scalar(events) == len(answered)
+    figures = funnel(bus.id)
+    assert figures.responded == len(answered)
+    assert figures.opened / figures.delivered > 2 * figures.baseline_open  # beat the old 9%
+    assert figures.responded <= figures.clicked <= figures.opened <= figures.delivered

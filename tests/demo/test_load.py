@@ -1,0 +1,113 @@
+"""`pcrm demo-data`: the office of the reference figures, once."""
+
+from collections import Counter
+from datetime import date
+
+import pytest
+
+from pcrm.auth import service as auth_service
+from pcrm.auth.models import Department, Role, User
+from pcrm.demo import DEMO_PASSWORD, demo_accounts, load_demo
+from pcrm.demo.campaigns import NEWSLETTER_PROJECT
+from pcrm.extensions import db
+from pcrm.projects.models import Project
+from pcrm.reference import reference
+from pcrm.subscribers.age import age_band
+from pcrm.subscribers.models import ConsentEvent, Subscriber, subscriber_interest
+
+N = 3000
+
+
+@pytest.fixture
+def demo(app):
+    return load_demo(subscribers=N, seed=7)
+
+
+def _count(table) -> int:
+    return db.session.scalar(db.select(db.func.count()).select_from(table))
+
+
+def test_the_office_matches_the_reference(demo):
+    ref = reference()
+    assert (demo.departments, demo.projects, demo.subscribers) == (7, 7, N)
+    assert demo.staff == 2 + len(ref["department_projects_2015"])
+    names = set(db.session.scalars(db.select(Project.name_ko)))
+    departments = {entry["project"]["ko"] for entry in ref["department_projects_2015"]}
+    assert names == departments | {NEWSLETTER_PROJECT["ko"]}  # the PR office's newsletter
+    pr_office = db.session.scalar(db.select(Department).where(Department.name_ko == "공보담당관"))
+    newsletter = db.session.scalar(db.select(Project).where(Project.department == pr_office))
+    assert newsletter.name_ko == NEWSLETTER_PROJECT["ko"]
+
+
+def test_every_demo_account_signs_in_with_the_printed_password(demo):
+    roles = Counter()
+    for _who, email in demo_accounts():
+        user = auth_service.authenticate(email, DEMO_PASSWORD)
+        assert user is not None, email
+        roles[user.role] += 1
+        assert user.role is not Role.DEPARTMENT or user.department is not None
+    assert roles == {Role.ADMIN: 1, Role.PR: 1, Role.DEPARTMENT: 6}
+
+
+def _share(part: int, whole: int) -> float:
+    return part / whole
+
+
+def test_subscribers_are_distributed_like_the_reference(demo):
+    ref = reference()
+    totals = ref["subscribers_total"]
+    everyone = totals["individuals"] + totals["businesses"]
+    kinds = Counter(db.session.scalars(db.select(Subscriber.kind)))
+    assert _share(kinds["business"], N) == pytest.approx(totals["businesses"] / everyone, abs=0.02)
+
+    fields = Counter(db.session.scalars(db.select(subscriber_interest.c.field_code)))
+    for field in ref["interest_fields"]:
+        expected = field["subscribers"] / everyone
+        assert _share(fields[field["code"]], N) == pytest.approx(expected, abs=0.04), field["code"]
+
+    years = db.session.scalars(
+        db.select(Subscriber.birth_year).where(Subscriber.kind == "individual")
+    )
+    bands = Counter(age_band(year, date.today()).code for year in years)
+    people = sum(bands.values())
+    band_total = sum(b["subscribers"] for b in ref["age_bands"])
+    for band in ref["age_bands"]:
+        expected = band["subscribers"] / band_total
+        assert _share(bands[band["code"]], people) == pytest.approx(expected, abs=0.03), band[
+            "code"
+        ]
+    dongs = db.session.scalar(db.select(db.func.count(db.distinct(Subscriber.dong_id))))
+    assert dongs == len(ref["dongs"])
+
+
+def test_every_consent_is_in_the_ledger(demo):
+    interests = _count(subscriber_interest)
+    channels = db.session.scalar(
+        db.select(db.func.sum(db.cast(Subscriber.email_opt_in, db.Integer)))
+    ) + db.session.scalar(db.select(db.func.sum(db.cast(Subscriber.sms_opt_in, db.Integer))))
+    assert _count(ConsentEvent) == interests + channels
+    unreachable = db.select(Subscriber).where(
+        Subscriber.email_opt_in.is_(False), Subscriber.sms_opt_in.is_(False)
+    )
+    assert db.session.scalar(unreachable) is None
+
+
+def test_loading_leaves_the_schema_as_migrated(demo):
+    from tests.test_migrations import schema_differences
+
+    assert schema_differences() == []  # the foreign keys dropped for the load are back
+
+
+def test_a_second_run_adds_nothing(demo):
+    before = (_count(User), _count(Subscriber), _count(ConsentEvent))
+    again = load_demo(subscribers=N, seed=8)
+    assert again == demo
+    assert (_count(User), _count(Subscriber), _count(ConsentEvent)) == before
+
+
+def test_the_command_loads_once_and_says_what_is_there(runner):
+    first = runner.invoke(args=["demo-data", "--subscribers", "200"])
+    assert first.exit_code == 0, first.output
+    assert "7 departments, 7 projects, 8 staff accounts, 200 subscribers" in first.output
+    second = runner.invoke(args=["demo-data", "--subscribers", "500"])
+    assert "200 subscribers" in second.output

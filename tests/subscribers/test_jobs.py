@@ -1,0 +1,81 @@
+"""Jobs run twice change nothing; the retention job forgets what is past its time."""
+
+from datetime import timedelta
+
+import pytest
+
+from pcrm.db import utcnow
+from pcrm.extensions import db
+from pcrm.schedule import PERIODIC_JOBS
+from pcrm.subscribers.access_log import record_access
+from pcrm.subscribers.imports import service
+from pcrm.subscribers.imports.jobs import run_import
+from pcrm.subscribers.imports.models import ImportBatch, ImportRow, ImportStatus
+from pcrm.subscribers.jobs import purge_expired_records, send_notice
+from pcrm.subscribers.models import AccessAction, AccessLog, ConsentEvent, NoticeKind, Subscriber
+from pcrm.subscribers.notices import owe_notice
+from tests.subscribers.factories import create_subscriber
+
+pytestmark = pytest.mark.usefixtures("app")
+
+
+def _counts() -> tuple[int, ...]:
+    return tuple(
+        db.session.scalar(db.select(db.func.count()).select_from(model))
+        for model in (Subscriber, ConsentEvent, ImportRow)
+    )
+
+
+def test_the_import_job_run_twice_changes_nothing():
+    content = "이름,이메일,휴대전화,관심분야\n김,k@example.com,010-1111-2222,여론조사\n".encode()
+    batch = service.upload_import(filename="a.csv", content=content, user=None)
+    service.start_import(
+        batch, mapping=batch.mapping, source="서면", grant_channels=True, user=None, enqueue=False
+    )
+    run_import(batch.id)
+    after_first = _counts()
+    assert after_first == (1, 3, 1)
+    run_import(batch.id)
+    assert _counts() == after_first
+    assert db.session.get(ImportBatch, batch.id).status is ImportStatus.DONE
+
+
+def test_an_unconfirmed_batch_is_not_imported():
+    content = "이름,이메일\n김,k@example.com\n".encode()
+    batch = service.upload_import(filename="a.csv", content=content, user=None)
+    run_import(batch.id)
+    assert _counts() == (0, 0, 0) and batch.status is ImportStatus.UPLOADED
+
+
+def test_a_notice_is_sent_once(smtp_server):
+    subscriber = create_subscriber()
+    notice = owe_notice(subscriber, NoticeKind.PREFERENCES_LINK)
+    db.session.commit()
+    send_notice(notice.id)
+    send_notice(notice.id)
+    assert len(smtp_server) == 1
+    assert notice.sent_at is not None
+
+
+def test_the_retention_job_drops_old_access_log_and_old_import_files():
+    old = record_access(user=None, action=AccessAction.EXPORT, what="old")
+    old.created_at = utcnow() - timedelta(days=731)
+    record_access(user=None, action=AccessAction.EXPORT, what="recent")
+    finished = ImportBatch(
+        filename="a.csv", content=b"x", status=ImportStatus.DONE,
+        finished_at=utcnow() - timedelta(days=31),
+    )  # fmt: skip
+    abandoned = ImportBatch(filename="b.csv", content=b"y", created_at=utcnow() - timedelta(days=2))
+    db.session.add_all([finished, abandoned])
+    db.session.commit()
+    purge_expired_records()
+    purge_expired_records()
+    assert [e.what for e in db.session.scalars(db.select(AccessLog))] == ["recent"]
+    db.session.expire_all()
+    assert finished.content is None
+    assert db.session.scalars(db.select(ImportBatch)).all() == [finished]
+
+
+def test_the_retention_job_is_scheduled_daily():
+    (job,) = [j for j in PERIODIC_JOBS if j.func is purge_expired_records]
+    assert job.interval == 24 * 3600

@@ -1,0 +1,78 @@
+"""Guardrail: every route needs a signed-in staff member unless it is on the public list."""
+
+from pcrm.auth.models import Role
+
+# Reachable without signing in; adding to this list is a decision, made here on purpose.
+PUBLIC_ENDPOINTS = {
+    "static",
+    "health.healthz",
+    "auth.login",
+    "main.set_language",
+    # Residents answer from the token in their invitation, or from the survey's public link
+    # (an unguessable slug, for social media), and read results staff chose to publish.
+    "surveys.respond",
+    "surveys.public_respond",
+    "surveys.public_results",
+    # The links in every message: the open pixel, tracked links, and unsubscribing (the
+    # RFC 8058 one-click POST must work without a session), all by the message's token.
+    "tracking.open_pixel",
+    "tracking.click",
+    "tracking.unsubscribe",
+    "tracking.one_click",
+    # Residents sign up and confirm their e-mail (double opt-in), and change their fields and
+    # channels from the link in any message, from a signed link, or by asking for one (the
+    # answer is the same for any address; the forms are rate limited).
+    "subscribers.signup",
+    "subscribers.signup_done",
+    "subscribers.confirm_email",
+    "subscribers.preferences",
+    "subscribers.preferences_signed",
+    "subscribers.preferences_request",
+}
+
+
+def _example_url(rule) -> str:
+    """The rule's URL with 1 for every argument: a number for <int:...>, text for the rest."""
+    return rule.build(dict.fromkeys(rule.arguments, 1))[1]
+
+
+def test_the_public_routes_are_exactly_the_expected_ones(app):
+    public = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint == "static"
+        or getattr(app.view_functions[rule.endpoint], "is_public", False)
+    }
+    assert public == PUBLIC_ENDPOINTS
+
+
+def test_every_other_route_sends_an_anonymous_visitor_to_sign_in(app, client, csrf_token):
+    token = csrf_token("/login")
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC_ENDPOINTS:
+            continue
+        url = _example_url(rule)
+        if "GET" in rule.methods:
+            response = client.get(url)
+        else:
+            response = client.post(url, data={"csrf_token": token})
+        assert response.status_code == 302, f"{rule.endpoint} {url}: {response.status_code}"
+        assert response.headers["Location"].startswith("/login?next="), rule.endpoint
+        checked += 1
+    assert checked >= 10
+
+
+def test_every_route_of_the_admin_blueprint_is_for_admins_only(app, client, sign_in, csrf_token):
+    sign_in(Role.PR)
+    token = csrf_token("/")
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("admin."):
+            continue
+        url = _example_url(rule)
+        response = (
+            client.get(url)
+            if "GET" in rule.methods
+            else client.post(url, data={"csrf_token": token})
+        )
+        assert response.status_code == 403, rule.endpoint
