@@ -7,7 +7,7 @@ while the jobs are healthy queues nothing; running it twice at once at worst que
 and the claim's status guard makes the second one a no-op.
 """
 
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from rq.exceptions import NoSuchJobError
@@ -20,6 +20,7 @@ from pcrm.campaigns.progress import finish_if_done
 from pcrm.db import utcnow
 from pcrm.extensions import db, queues
 from pcrm.messaging.models import Message, MessageStatus
+from pcrm.queue import BULK
 
 ALIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
@@ -54,17 +55,40 @@ def _jobs_gone(campaign_id: int, ranges: list[tuple[int, int]]) -> list[tuple[in
         jobs = Job.fetch_many(ids, connection=queues.redis)
     except NoSuchJobError:
         jobs = [_fetch(job_id) for job_id in ids]
-    return [r for r, job in zip(ranges, jobs, strict=True) if job is None or _dead(job)]
+    waiting = _Waiting()
+    return [r for r, job in zip(ranges, jobs, strict=True) if job is None or _dead(job, waiting)]
 
 
-def _dead(job: Job) -> bool:
-    """Gone for good, or "started" by a worker that died before it claimed anything."""
+class _Waiting:
+    """The ids of the jobs waiting in the bulk queue, read once and only if needed."""
+
+    def __init__(self):
+        self._ids: set[str] | None = None
+
+    def __contains__(self, job_id: str) -> bool:
+        if self._ids is None:
+            self._ids = set(queues.get(BULK).get_job_ids())
+        return job_id in self._ids
+
+
+def _dead(job: Job, waiting: _Waiting) -> bool:
+    """Gone for good; "started" by a worker that died before it claimed anything; or "queued"
+    but in no queue: a worker took it and died before its work horse started it, a state that
+    RQ's own clean-up of abandoned jobs passes over. A job found dead while in fact alive is
+    queued twice, which the claim makes harmless."""
     status = job.get_status(refresh=False)
-    if status is JobStatus.STARTED and job.started_at is not None:
-        started = job.started_at.replace(tzinfo=job.started_at.tzinfo or UTC)
-        stale = timedelta(seconds=current_app.config["CAMPAIGN_STALE_AFTER"])
-        return utcnow() - started > stale
+    if status is JobStatus.STARTED:
+        return _stale(job.started_at)
+    if status is JobStatus.QUEUED and _stale(job.enqueued_at):
+        return job.id not in waiting
     return status not in ALIVE
+
+
+def _stale(moment: datetime | None) -> bool:
+    if moment is None:
+        return False
+    stale = timedelta(seconds=current_app.config["CAMPAIGN_STALE_AFTER"])
+    return utcnow() - moment.replace(tzinfo=moment.tzinfo or UTC) > stale
 
 
 def reconcile_campaign(campaign_id: int) -> int:

@@ -211,6 +211,24 @@ def test_a_job_left_as_a_husk_after_a_flush_is_queued_again(relay, app):
     assert len(relay.recipients) == 3
 
 
+def test_a_job_taken_by_a_worker_that_died_before_starting_it_is_queued_again(relay, app):
+    campaign, _people = _launch(3)
+    first, last = batch_ranges(campaign.id)[0]
+    job_id = batch_job_id(campaign.id, first, last)
+    bulk = queues.get(BULK)
+    assert reconcile_campaign(campaign.id) == 0  # waiting in its queue: alive
+    # A worker popped the job and was SIGKILLed before its work horse marked it started: the
+    # job still says "queued" but is in no queue, and RQ's clean-up passes over it.
+    queues.redis.lrem(bulk.key, 0, job_id)
+    job = Job.fetch(job_id, connection=queues.redis)
+    job.enqueued_at = utcnow() - timedelta(seconds=app.config["CAMPAIGN_STALE_AFTER"] + 5)
+    job.save()
+    assert reconcile_campaign(campaign.id) == 1
+    assert job_id in bulk.get_job_ids()
+    send_batch(campaign.id, first, last)
+    assert len(relay.recipients) == 3
+
+
 def test_a_dead_batch_of_a_cancelled_campaign_stays_unsent(relay, app):
     campaign, _people = _launch(3)
     long_ago = utcnow() - timedelta(seconds=app.config["CAMPAIGN_STALE_AFTER"] + 5)
