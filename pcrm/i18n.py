@@ -6,6 +6,7 @@ from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_datetime, get_locale
 
 from pcrm.extensions import babel
+from pcrm.labels import label
 
 
 def select_locale() -> str:
@@ -42,6 +43,7 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.filters["local"] = local_datetime
     app.jinja_env.filters["localized"] = localized
+    app.jinja_env.filters["label"] = label
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.policies["ext.i18n.trimmed"] = True

@@ -112,6 +112,11 @@ class Progress:
         return sum(self.counts.values())
 
     @property
+    def by_status(self) -> list[tuple[MessageStatus, int]]:
+        """The statuses that have messages, in the order of the send."""
+        return [(s, self.counts[s]) for s in MessageStatus if self.counts.get(s)]
+
+    @property
     def remaining(self) -> int:
         return sum(self.counts.get(status, 0) for status in UNFINISHED)
 

@@ -8,21 +8,10 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from pcrm.extensions import db
-from pcrm.messaging.models import Message, MessageStatus
+from pcrm.messaging.models import STATUS_LABELS, Message, MessageStatus
 from pcrm.spreadsheets import csv_stream
 from pcrm.subscribers.models import Subscriber
 
-STATUS_LABELS = {
-    MessageStatus.QUEUED: _l("대기"),
-    MessageStatus.SENDING: _l("발송 중"),
-    MessageStatus.SENT: _l("발송됨"),
-    MessageStatus.DELIVERED: _l("전달됨"),
-    MessageStatus.BOUNCED_SOFT: _l("일시 반송"),
-    MessageStatus.BOUNCED_HARD: _l("영구 반송"),
-    MessageStatus.FAILED: _l("실패"),
-    MessageStatus.SUPPRESSED: _l("발송 제외"),
-    MessageStatus.CANCELLED: _l("취소됨"),
-}
 # Enhanced status codes (RFC 3463) most often seen, in words staff can act on.
 ENHANCED = {
     "5.1.1": _l("받는 사람 주소가 없습니다. 주소가 맞는지 신청서와 대조해 고쳐 주세요."),

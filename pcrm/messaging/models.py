@@ -5,10 +5,12 @@ import enum
 import secrets
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from pcrm import labels
 from pcrm.campaigns.models import Campaign
 from pcrm.db import str_enum, utcnow
 from pcrm.extensions import db
@@ -28,6 +30,17 @@ class MessageStatus(enum.StrEnum):
 
 
 UNFINISHED = (MessageStatus.QUEUED, MessageStatus.SENDING)
+STATUS_LABELS = labels.register({
+    MessageStatus.QUEUED: _l("대기"),
+    MessageStatus.SENDING: _l("발송 중"),
+    MessageStatus.SENT: _l("발송됨"),
+    MessageStatus.DELIVERED: _l("전달됨"),
+    MessageStatus.BOUNCED_SOFT: _l("일시 반송"),
+    MessageStatus.BOUNCED_HARD: _l("영구 반송"),
+    MessageStatus.FAILED: _l("실패"),
+    MessageStatus.SUPPRESSED: _l("발송 제외"),
+    MessageStatus.CANCELLED: _l("취소됨"),
+})  # fmt: skip
 
 
 def new_token() -> str:

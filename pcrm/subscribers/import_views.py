@@ -16,6 +16,7 @@ from flask_login import current_user
 from pcrm.auth.access import roles_required
 from pcrm.auth.models import Role
 from pcrm.errors import DomainError
+from pcrm.labels import label
 from pcrm.subscribers.blueprint import bp
 from pcrm.subscribers.forms import StartImportForm, UploadForm, mapping_from
 from pcrm.subscribers.imports import service
@@ -81,7 +82,8 @@ def import_status(batch_id: int):
     """The progress as JSON, for the page's script."""
     batch = service.get_batch(batch_id)
     return jsonify(
-        status=batch.status, processed=batch.processed_rows, total=batch.total_rows,
+        status=batch.status, status_label=label(batch.status),
+        processed=batch.processed_rows, total=batch.total_rows,
         percent=batch.percent, finished=batch.finished,
     )  # fmt: skip
 

@@ -3,9 +3,11 @@
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from pcrm import labels
 from pcrm.db import TimestampMixin, str_enum, utcnow
 from pcrm.extensions import db
 
@@ -172,6 +174,15 @@ class AccessAction(enum.StrEnum):
     EDIT = "edit"
     ERASE = "erase"
     IMPORT = "import"
+
+
+ACCESS_ACTION_LABELS = labels.register({
+    AccessAction.VIEW: _l("조회"),
+    AccessAction.EXPORT: _l("내려받기"),
+    AccessAction.EDIT: _l("수정"),
+    AccessAction.ERASE: _l("삭제(파기)"),
+    AccessAction.IMPORT: _l("파일 가져오기"),
+})  # fmt: skip
 
 
 class AccessLog(db.Model):

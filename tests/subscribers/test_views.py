@@ -129,6 +129,7 @@ def test_admin_reads_the_access_log(client, auth):
     client.get(f"/subscribers/{subscriber.id}")
     page = client.get("/subscribers/access-log").get_data(as_text=True)
     assert f"#{subscriber.id}" in page
+    assert "<td>조회 (<a" in page  # the action in words, not its stored code ("view")
 
 
 def test_pr_staff_cannot_read_the_access_log(client, auth):
@@ -184,10 +185,11 @@ def test_import_through_the_pages_with_a_real_worker(app, client, auth):
     assert "<progress" in progress and "새로 고침" in progress  # updated by script, or by hand
     run_worker(app, (DEFAULT,), with_scheduler=False, burst=True)
     progress = client.get(mapping_url).get_data(as_text=True)
-    assert "새로 고침" not in progress
+    assert "새로 고침" not in progress and "· 완료" in progress
     status = client.get(f"{mapping_url}/status").get_json()
     assert status == {
         "status": "done",
+        "status_label": "완료",
         "processed": 2,
         "total": 2,
         "percent": 100,

@@ -3,9 +3,11 @@
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
+from pcrm import labels
 from pcrm.db import str_enum, utcnow
 from pcrm.extensions import db
 
@@ -16,6 +18,15 @@ class ImportStatus(enum.StrEnum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+
+
+IMPORT_STATUS_LABELS = labels.register({
+    ImportStatus.UPLOADED: _l("열 맞추기 전"),
+    ImportStatus.QUEUED: _l("대기"),
+    ImportStatus.RUNNING: _l("가져오는 중"),
+    ImportStatus.DONE: _l("완료"),
+    ImportStatus.FAILED: _l("실패"),
+})  # fmt: skip
 
 
 class RowOutcome(enum.StrEnum):
