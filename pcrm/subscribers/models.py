@@ -210,6 +210,8 @@ class SubscriberNotice(db.Model):
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscriber.id"), index=True)
     kind: Mapped[NoticeKind] = mapped_column(str_enum(NoticeKind))
     notice_version: Mapped[str | None] = mapped_column(String(20))
+    # The language the resident was using when the e-mail became owed: it is written in that.
+    locale: Mapped[str] = mapped_column(String(10), server_default="ko")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
 

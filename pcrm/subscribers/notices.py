@@ -5,6 +5,7 @@ from datetime import timedelta
 from email.utils import make_msgid
 
 from flask import current_app, render_template
+from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_mail import Message as MailMessage
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -43,8 +44,11 @@ def read_token(kind: NoticeKind, token: str) -> dict | None:
 def owe_notice(
     subscriber: Subscriber, kind: NoticeKind, notice_version: str | None = None
 ) -> SubscriberNotice:
-    """Record an e-mail to send; the caller commits, then calls enqueue_notice."""
-    notice = SubscriberNotice(subscriber=subscriber, kind=kind, notice_version=notice_version)
+    """Record an e-mail to send, in the language of the page the resident is on; the caller
+    commits, then calls enqueue_notice."""
+    notice = SubscriberNotice(
+        subscriber=subscriber, kind=kind, notice_version=notice_version, locale=str(get_locale())
+    )
     db.session.add(notice)
     return notice
 
@@ -57,23 +61,27 @@ def enqueue_notice(notice: SubscriberNotice) -> None:
 
 def _link(notice: SubscriberNotice) -> str:
     subscriber = notice.subscriber
-    if notice.kind is NoticeKind.CONFIRM_EMAIL:
-        payload = {"s": subscriber.id, "e": subscriber.email, "v": notice.notice_version}
-        return public_url("subscribers.confirm_email", token=make_token(notice.kind, payload))
     payload = {"s": subscriber.id, "e": subscriber.email}
-    return public_url("subscribers.preferences_signed", token=make_token(notice.kind, payload))
+    endpoint = "subscribers.preferences_signed"
+    if notice.kind is NoticeKind.CONFIRM_EMAIL:
+        payload["v"], endpoint = notice.notice_version, "subscribers.confirm_email"
+    token = make_token(notice.kind, payload)
+    if notice.locale == current_app.config["BABEL_DEFAULT_LOCALE"]:
+        return public_url(endpoint, token=token)
+    return public_url(endpoint, token=token, lang=notice.locale)  # the page speaks it too
 
 
 def build_mail(notice: SubscriberNotice) -> MailMessage:
-    """The notice as a text and HTML e-mail, from templates/email/subscribers/."""
+    """The notice as a text and HTML e-mail in its language, from templates/email/subscribers/."""
     context = {"subscriber": notice.subscriber, "link": _link(notice), "days": TOKEN_MAX_AGE.days}
     template = f"email/subscribers/{notice.kind.value}"
-    message = MailMessage(
-        subject=str(SUBJECTS[notice.kind]),
-        recipients=[notice.subscriber.email],
-        body=render_template(f"{template}.txt", **context),
-        html=render_template(f"{template}.html", **context),
-    )
+    with force_locale(notice.locale):
+        message = MailMessage(
+            subject=str(SUBJECTS[notice.kind]),
+            recipients=[notice.subscriber.email],
+            body=render_template(f"{template}.txt", **context),
+            html=render_template(f"{template}.html", **context),
+        )
     message.msgId = make_msgid(domain=current_app.config["MAIL_DOMAIN"])
     return message
 

@@ -77,6 +77,22 @@ def test_sign_up_counts_email_only_after_the_confirmation_link(app, client, smtp
     assert len(smtp_server) == 1  # the job ran once: no second mail
 
 
+def test_a_resident_signing_up_in_english_is_written_to_in_english(
+    app, client, smtp_server, csrf_token
+):
+    client.post("/language", data={"lang": "en", "csrf_token": csrf_token("/join")})
+    assert _sign_up(client).status_code == 302
+    _work(app)
+    message = _mail(smtp_server[0])
+    assert message["Subject"] == "[Seongdong-gu] Please confirm your e-mail consent"
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert "Thank you for signing up" in text and "신청" not in text
+    link = _link(message, "/join/confirm/")
+    assert link.endswith("?lang=en")
+    page = app.test_client().get(link).get_data(as_text=True)  # opened on another device
+    assert '<html lang="en">' in page and "Seongdong" in page
+
+
 def test_under_14_cannot_sign_up_without_a_guardian(client):
     from datetime import date
 
