@@ -1,10 +1,13 @@
-"""MAIL_SEND_RATE: messages per second across every worker, counted in Redis (limits)."""
+"""MAIL_SEND_RATE: messages per second across every worker, counted in Redis (limits).
+
+A moving window, as relays count: never more than the rate in any one second, not even across
+the edge of two fixed windows (which would let twice the rate through in an instant)."""
 
 import time
 
 from limits import RateLimitItemPerSecond
 from limits.storage import storage_from_string
-from limits.strategies import FixedWindowRateLimiter
+from limits.strategies import MovingWindowRateLimiter
 
 
 class SendRate:
@@ -17,7 +20,7 @@ class SendRate:
             storage = (
                 storage_from_string(redis_url) if redis_url else storage_from_string("memory://")
             )
-            self.limiter = FixedWindowRateLimiter(storage)
+            self.limiter = MovingWindowRateLimiter(storage)
 
     def wait(self) -> None:
         if self.limiter is None:
