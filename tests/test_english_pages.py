@@ -103,6 +103,7 @@ def test_staff_pages_have_no_korean_in_english(client, auth, english_world):
         "/surveys/",
         f"/surveys/{campaign.survey_id}",
         f"/surveys/{campaign.survey_id}/results",
+        "/surveys/population",
         "/campaigns/",
         f"/campaigns/{campaign.id}",
         f"/campaigns/{campaign.id}/results",

@@ -25,6 +25,7 @@ class Role(enum.StrEnum):
 
 
 ROLE_LABELS = {Role.ADMIN: _l("관리자"), Role.PR: _l("공보 담당"), Role.DEPARTMENT: _l("부서 담당")}
+PR_OFFICE = (Role.ADMIN, Role.PR)  # who run the registry, approvals and sending
 
 
 class Department(TimestampMixin, db.Model):
@@ -63,7 +64,7 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     @property
     def sees_all_departments(self) -> bool:
-        return self.role in (Role.ADMIN, Role.PR)
+        return self.role in PR_OFFICE
 
     def __str__(self) -> str:
         return self.name

@@ -16,7 +16,7 @@ from pcrm.extensions import db
 from pcrm.projects.models import Project
 from pcrm.subscribers.age import age_band
 from pcrm.subscribers.models import Kind
-from pcrm.surveys import building, service
+from pcrm.surveys import building, population, service
 from pcrm.surveys.building import QuestionSpec
 from pcrm.surveys.models import Answer, Question, Response, ResponseSource, Survey
 
@@ -166,11 +166,27 @@ def _publish(survey: Survey, opens_in: int, closes_in: int) -> None:
     db.session.commit()
 
 
+# Stand-ins of the right size for Seongdong-gu's residents, until staff enter the real figures
+# on /surveys/population; the source says so on every results page.
+DEMO_POPULATION = {
+    "u20": {"female": 19_400, "male": 20_600},
+    "20s": {"female": 23_100, "male": 20_900},
+    "30s": {"female": 25_300, "male": 24_800},
+    "40s": {"female": 22_700, "male": 22_100},
+    "50s": {"female": 20_900, "male": 19_800},
+    "60s": {"female": 17_600, "male": 15_900},
+    "70p": {"female": 16_800, "male": 11_700},
+}
+DEMO_POPULATION_SOURCE = "데모용 예시 인원 (주민등록인구통계로 바꿔 주세요)"
+
+
 def load_surveys(seed: int = 2015) -> int:
     """Build the demo surveys and publish some (PUBLISHED); demo campaigns bring the answers.
     Returns how many were made."""
     projects = {p.name_ko: p for p in db.session.scalars(db.select(Project))}
     admin = db.session.scalar(db.select(User).order_by(User.id))
+    if population.current() is None:
+        population.record(DEMO_POPULATION, DEMO_POPULATION_SOURCE, admin)
     made = 0
     for entry in SURVEYS:
         project = projects.get(entry[0])

@@ -6,10 +6,9 @@ from flask import Flask, current_app, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from pcrm.auth.models import Role
+from pcrm.auth.models import PR_OFFICE, Role
 
 EVERYONE = (Role.ADMIN, Role.PR, Role.DEPARTMENT)
-PR_OFFICE = (Role.ADMIN, Role.PR)
 
 
 @dataclass(frozen=True)

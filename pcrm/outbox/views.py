@@ -3,7 +3,7 @@
 from flask import Blueprint, render_template, request
 
 from pcrm.auth.access import roles_required
-from pcrm.auth.models import Role
+from pcrm.auth.models import PR_OFFICE
 from pcrm.outbox import service
 
 bp = Blueprint("outbox", __name__, url_prefix="/outbox")
@@ -15,7 +15,7 @@ def _offset() -> int:
 
 
 @bp.get("/mail")
-@roles_required(Role.ADMIN, Role.PR)
+@roles_required(*PR_OFFICE)
 def mail():
     """E-mail caught by the local SMTP catcher, newest first."""
     messages, total = service.latest_mail(PAGE_SIZE, _offset())
@@ -23,14 +23,14 @@ def mail():
 
 
 @bp.get("/mail/<key>")
-@roles_required(Role.ADMIN, Role.PR)
+@roles_required(*PR_OFFICE)
 def mail_message(key: str):
     """One caught e-mail: headers, text part, and the HTML part in a sandboxed frame."""
     return render_template("outbox/mail_message.html", mail=service.caught_mail(key))
 
 
 @bp.get("/sms")
-@roles_required(Role.ADMIN, Role.PR)
+@roles_required(*PR_OFFICE)
 def sms():
     """SMS kept by the outbox provider, newest first."""
     messages, total = service.latest_sms(PAGE_SIZE, _offset())

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from pcrm.auth.access import roles_required
-from pcrm.auth.models import Role
+from pcrm.auth.models import PR_OFFICE
 from pcrm.errors import DomainError
 from pcrm.labels import label
 from pcrm.subscribers.blueprint import bp
@@ -22,8 +22,6 @@ from pcrm.subscribers.forms import StartImportForm, UploadForm, mapping_from
 from pcrm.subscribers.imports import service
 from pcrm.subscribers.imports.columns import IGNORE, IGNORE_LABEL, TARGETS
 from pcrm.subscribers.imports.models import ImportStatus
-
-PR_OFFICE = (Role.ADMIN, Role.PR)
 
 
 @bp.route("/subscribers/imports/", methods=["GET", "POST"])

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from pcrm.auth.access import roles_required
-from pcrm.auth.models import Role
+from pcrm.auth.models import PR_OFFICE
 from pcrm.subscribers import choices, segments
 from pcrm.subscribers.blueprint import bp
 from pcrm.subscribers.forms import SegmentForm
@@ -58,14 +58,14 @@ def _edit(found):
 
 
 @bp.route("/segments/new", methods=["GET", "POST"])
-@roles_required(Role.ADMIN, Role.PR)
+@roles_required(*PR_OFFICE)
 def segment_create():
     """Define a new audience from the dimensions (no SQL)."""
     return _edit(None)
 
 
 @bp.route("/segments/<int:segment_id>/edit", methods=["GET", "POST"])
-@roles_required(Role.ADMIN, Role.PR)
+@roles_required(*PR_OFFICE)
 def segment_edit(segment_id: int):
     """Change a segment's definition."""
     return _edit(segments.get_segment(segment_id))

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from pcrm.auth.access import roles_required
-from pcrm.auth.models import Role
+from pcrm.auth.models import PR_OFFICE, Role
 from pcrm.errors import DomainError
 from pcrm.subscribers import (  # noqa: F401  (routes)
     access_log,
@@ -21,7 +21,6 @@ from pcrm.subscribers.forms import EraseForm, FilterForm, SubscriberForm
 from pcrm.subscribers.models import Channel, Gender, Kind
 
 __all__ = ["bp"]
-PR_OFFICE = (Role.ADMIN, Role.PR)
 
 
 @bp.get("/subscribers/")

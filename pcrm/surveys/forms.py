@@ -3,8 +3,8 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import LazyString, lazy_pgettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -17,8 +17,13 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from pcrm.subscribers.age import AGE_BANDS
+from pcrm.subscribers.choices import AGE_BANDS as AGE_CHOICES
+from pcrm.subscribers.choices import GENDERS as GENDER_CHOICES
+from pcrm.subscribers.choices import label
 from pcrm.surveys.building import QuestionSpec
-from pcrm.surveys.models import Question, QuestionKind
+from pcrm.surveys.models import PopulationFigures, Question, QuestionKind
+from pcrm.surveys.weighting import GENDERS
 
 SEOUL = ZoneInfo("Asia/Seoul")
 KIND_LABELS = {
@@ -118,4 +123,54 @@ class QuestionForm(FlaskForm):
             high_label=self.high_label.data or "",
             condition_question_id=int(condition_id) if condition_id.isdigit() else None,
             condition_value=condition_value or None,
+        )
+
+
+class PopulationForm(FlaskForm):
+    """The district's residents in each age band × gender cell, and where the figures are from.
+    One number field per cell is added below, named like `40s_female`."""
+
+    source = StringField(
+        _l("출처"),
+        validators=[DataRequired(message=_l("출처를 적어 주세요.")), Length(max=200)],
+    )
+
+    def cells(self):
+        """(band code, gender, field) for every cell, in table order."""
+        return [(b.code, g, self[f"{b.code}_{g}"]) for b in AGE_BANDS for g in GENDERS]
+
+    def rows(self):
+        """(age band label, its fields by gender) for the table of the page."""
+        return [
+            (label(AGE_CHOICES, b.code), [self[f"{b.code}_{g}"] for g in GENDERS])
+            for b in AGE_BANDS
+        ]
+
+    def people(self) -> dict[str, dict[str, int]]:
+        people: dict[str, dict[str, int]] = {}
+        for band, gender, field in self.cells():
+            people.setdefault(band, {})[gender] = field.data
+        return people
+
+    def fill_from(self, figures: PopulationFigures) -> None:
+        for band, gender, field in self.cells():
+            field.data = figures.people[band][gender]
+
+
+def _cell_label(band: str, gender: str) -> str:
+    return f"{label(AGE_CHOICES, band)} {label(GENDER_CHOICES, gender)}"  # "40대 여성"
+
+
+for _band in AGE_BANDS:
+    for _gender in GENDERS:
+        setattr(
+            PopulationForm,
+            f"{_band.code}_{_gender}",
+            IntegerField(
+                LazyString(_cell_label, _band.code, _gender),
+                validators=[
+                    InputRequired(message=_l("인원을 적어 주세요.")),
+                    NumberRange(min=1, max=10_000_000, message=_l("1 이상의 인원을 적어 주세요.")),
+                ],
+            ),
         )

@@ -7,9 +7,10 @@ no token, no demographics. The message records `responded_at` instead (messaging
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from pcrm.auth.models import User
 from pcrm.db import TimestampMixin, str_enum, utcnow
 from pcrm.extensions import db
 from pcrm.projects.models import Project
@@ -192,3 +193,21 @@ class Answer(db.Model):
     date_value: Mapped[date | None] = mapped_column(Date)
 
     response: Mapped[Response] = relationship(back_populates="answers")
+
+
+class PopulationFigures(db.Model):
+    """The district's residents by age band × gender, as PR staff copied them from the official
+    statistics (주민등록인구통계); the newest set is what results are weighted to. A set is
+    never changed, only followed by a newer one, so each and who entered it stay on record."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    people: Mapped[dict] = mapped_column(JSON)  # {"40s": {"female": 21034, "male": 20511}, ...}
+    source: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def total(self) -> int:
+        return sum(n for by_gender in self.people.values() for n in by_gender.values())

@@ -9,7 +9,7 @@ from pcrm.extensions import db
 from pcrm.subscribers.age import AGE_BANDS
 from pcrm.subscribers.choices import AGE_BANDS as AGE_BAND_LABELS
 from pcrm.subscribers.models import Dong, Gender, Kind
-from pcrm.surveys import tallies, weighting
+from pcrm.surveys import population, tallies, weighting
 from pcrm.surveys.models import (
     CHOICE_KINDS,
     SCALE_KINDS,
@@ -111,7 +111,10 @@ def _question_result(
 def survey_results(survey: Survey) -> Results:
     """Everything on the staff results page except cross-tabulations and free text."""
     cells, sources = tallies.respondent_cells(survey.id)
-    weights = weighting.weigh(cells) if not survey.anonymous else Weighting("none")
+    targets = population.targets()
+    weights = Weighting("none", targets=targets)
+    if not survey.anonymous:
+        weights = weighting.weigh(cells, targets)
     questions = survey.questions
     tally = tallies.tally(survey.id, *_question_ids(survey), ("age_band", "gender"))
     extremes = tallies.extremes(survey.id)

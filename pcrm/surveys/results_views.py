@@ -1,11 +1,15 @@
 """Staff read results: figures, cross-tabulations, free text, exports."""
 
-from flask import Response, abort, render_template, request
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
+from pcrm.auth.access import roles_required
+from pcrm.auth.models import PR_OFFICE
 from pcrm.extensions import db
-from pcrm.surveys import exports, results
+from pcrm.surveys import exports, population, results
 from pcrm.surveys.blueprint import bp, staff_survey
+from pcrm.surveys.forms import PopulationForm
 from pcrm.surveys.models import Question
 from pcrm.surveys.tallies import DIMENSIONS
 
@@ -58,4 +62,22 @@ def export(survey_id: int, name: str):
         body,
         mimetype=mimetype,
         headers={"Content-Disposition": f'attachment; filename="survey-{survey.id}-{name}"'},
+    )
+
+
+@bp.route("/surveys/population", methods=["GET", "POST"])
+@roles_required(*PR_OFFICE)
+def population_figures():
+    """The district's residents by age band × gender, which every survey is weighted to."""
+    form = PopulationForm()
+    current = population.current()
+    if request.method == "GET" and current is not None:
+        form.fill_from(current)
+        form.source.data = current.source
+    if form.validate_on_submit():
+        population.record(form.people(), form.source.data, current_user)
+        flash(_("기준 인구를 저장했습니다. 모든 설문의 가중 수치가 이 인원을 따릅니다."), "success")
+        return redirect(url_for(".population_figures"))
+    return render_template(
+        "surveys/population.html", form=form, current=current, history=population.history()
     )

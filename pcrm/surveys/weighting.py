@@ -1,9 +1,10 @@
 """Weights that make respondents stand for the district by age band and gender.
 
-Targets: the age-band shares of the district's registry in `reference.json` (the only age
-figures we hold), each split evenly between women and men (an assumption: the reference has no
-sex breakdown). Respondents of unknown age band or gender (businesses, anonymous surveys, the
-public link) are left out of weighted figures.
+Targets: the district's residents by age band × gender as PR staff entered them from the
+official statistics (`surveys.population`). Until they are entered, the age-band shares of the
+registry in `reference.json`, each split evenly between women and men, stand in, and the
+results page says so. Respondents of unknown age band or gender (businesses, anonymous surveys,
+the public link) are left out of weighted figures.
 
 Post-stratification by age band × gender when every cell has at least MIN_CELL respondents;
 otherwise raking (iterative proportional fitting) to the age-band and gender margins, or to
@@ -12,6 +13,7 @@ nobody in it answered cannot be represented: its share is spread over the others
 """
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pcrm.reference import reference
@@ -25,15 +27,32 @@ MIN_BASE = 30  # fewer weightable respondents than this: no weighted figures
 Z_95 = 1.96
 
 
-def band_shares() -> dict[str, float]:
+@dataclass(frozen=True)
+class Targets:
+    """Each age band × gender cell's share of the people the figures should stand for."""
+
+    shares: dict[Cell, float]
+    source: str | None = None  # where the population figures come from; None: the stand-in
+
+    def margin(self, index: int) -> dict[str, float]:
+        """Shares by age band (index 0) or by gender (index 1)."""
+        totals: dict[str, float] = {}
+        for cell, share in self.shares.items():
+            totals[cell[index]] = totals.get(cell[index], 0.0) + share
+        return totals
+
+
+def population_targets(people: Mapping[Cell, int], source: str) -> Targets:
+    """Targets from the number of residents in each cell."""
+    total = sum(people.values())
+    return Targets({cell: n / total for cell, n in people.items()}, source)
+
+
+def registry_targets() -> Targets:
+    """The stand-in: the registry's age-band shares, each split evenly between the sexes."""
     figures = {b["code"]: b["subscribers"] for b in reference()["age_bands"]}
     total = sum(figures.values())
-    return {band.code: figures[band.code] / total for band in AGE_BANDS}
-
-
-def population_shares() -> dict[Cell, float]:
-    """Target share of each age band × gender cell (gender split evenly)."""
-    return {(band, g): share / 2 for band, share in band_shares().items() for g in GENDERS}
+    return Targets({(b.code, g): figures[b.code] / total / 2 for b in AGE_BANDS for g in GENDERS})
 
 
 @dataclass(frozen=True)
@@ -43,13 +62,14 @@ class Weighting:
     base: int = 0  # respondents who carry a weight
     missing_bands: tuple[str, ...] = ()
     design_effect: float = 1.0
+    targets: Targets | None = None
 
     def weight(self, band: str | None, gender: str | None) -> float:
         return self.weights.get((band, gender), 0.0)
 
 
-def _post_stratify(counts: dict[Cell, int], n: int) -> dict[Cell, float]:
-    return {cell: share * n / counts[cell] for cell, share in population_shares().items()}
+def _post_stratify(counts: dict[Cell, int], n: int, targets: Targets) -> dict[Cell, float]:
+    return {cell: share * n / counts[cell] for cell, share in targets.shares.items()}
 
 
 def _margin(cells: list[Cell], index: int, shares: dict[str, float]) -> dict[str, float]:
@@ -59,13 +79,16 @@ def _margin(cells: list[Cell], index: int, shares: dict[str, float]) -> dict[str
 
 
 def _rake(
-    counts: dict[Cell, int], n: int, with_gender: bool = True, rounds: int = 200
+    counts: dict[Cell, int], n: int, targets: Targets, with_gender: bool = True, rounds: int = 200
 ) -> dict[Cell, float] | None:
     """Raked weights, or None when the margins cannot both be met by these cells."""
     cells = [cell for cell, count in counts.items() if count > 0]
-    margins = [_margin(cells, 0, band_shares())]
+    # The sexes' shares among the people of the age bands that answered, not of everyone.
+    bands = {band for band, _gender in cells}
+    answered = Targets({cell: s for cell, s in targets.shares.items() if cell[0] in bands})
+    margins = [_margin(cells, 0, answered.margin(0))]
     if with_gender:
-        margins.append(_margin(cells, 1, {g: 0.5 for g in GENDERS}))
+        margins.append(_margin(cells, 1, answered.margin(1)))
     weights = dict.fromkeys(cells, 1.0)
     for _round in range(rounds):
         largest_change = 0.0
@@ -90,23 +113,23 @@ def design_effect(counts: dict[Cell, int], weights: dict[Cell, float]) -> float:
     return n * squares / (total * total) if total else 1.0
 
 
-def weigh(counts: dict[Cell, int]) -> Weighting:
+def weigh(counts: dict[Cell, int], targets: Targets) -> Weighting:
     """Weights per cell (mean 1 over weighted respondents) from respondents per cell."""
-    known = {cell: count for cell, count in counts.items() if cell in population_shares()}
+    known = {cell: count for cell, count in counts.items() if cell in targets.shares}
     n = sum(known.values())
     if n < MIN_BASE:
-        return Weighting("none", base=n)
-    if all(known.get(cell, 0) >= MIN_CELL for cell in population_shares()):
-        method, weights = "cells", _post_stratify(known, n)
-    elif (raked := _rake(known, n)) is not None:
+        return Weighting("none", base=n, targets=targets)
+    if all(known.get(cell, 0) >= MIN_CELL for cell in targets.shares):
+        method, weights = "cells", _post_stratify(known, n, targets)
+    elif (raked := _rake(known, n, targets)) is not None:
         method, weights = "raking", raked
     else:
         # Say only women in their 40s and men in their 70s answered: no weights give both
         # margins at once, so weight by age band alone.
-        method, weights = "age_only", _rake(known, n, with_gender=False)
+        method, weights = "age_only", _rake(known, n, targets, with_gender=False)
     answered = {band for (band, _g), count in known.items() if count}
     missing = tuple(b.code for b in AGE_BANDS if b.code not in answered)
-    return Weighting(method, weights, n, missing, design_effect(known, weights))
+    return Weighting(method, weights, n, missing, design_effect(known, weights), targets)
 
 
 def margin_of_error(n: float, deff: float = 1.0, p: float = 0.5) -> float | None:

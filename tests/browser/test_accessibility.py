@@ -201,6 +201,7 @@ def test_staff_pages(staff_page, assert_accessible):
         f"/surveys/{survey.id}",
         f"/surveys/{survey.id}/settings",
         f"/surveys/{survey.id}/results",
+        "/surveys/population",
         "/campaigns/",
         f"/campaigns/{campaign.id}",
         f"/campaigns/{sending.id}",  # its progress in a frame
@@ -217,6 +218,7 @@ def test_staff_pages(staff_page, assert_accessible):
         ("/subscribers/new", "저장"),
         ("/segments/new", "저장"),
         ("/surveys/new", "만들기"),
+        ("/surveys/population", "저장"),
         ("/campaigns/new", "저장"),
         ("/projects/new", "저장"),
         ("/admin/users/new", "저장"),

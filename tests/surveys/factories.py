@@ -1,7 +1,7 @@
 """Surveys, invitations and respondents for the survey tests; answering through the form."""
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 from pcrm.auth.models import Role, User
 from pcrm.campaigns.models import Campaign, CampaignKind, CampaignStatus
@@ -10,10 +10,13 @@ from pcrm.extensions import db
 from pcrm.messaging.models import Message
 from pcrm.projects.models import Project
 from pcrm.subscribers.models import Channel, Dong, Gender, Subscriber
-from pcrm.surveys import building, service
+from pcrm.surveys import building, responding, service
+from pcrm.surveys.answering import Value
 from pcrm.surveys.building import QuestionSpec
 from pcrm.surveys.models import QuestionKind, Survey
 from tests.factories import create_department, create_project, create_user
+
+THIS_YEAR = date.today().year
 
 
 def create_staff(role: Role = Role.PR, email: str = "pr@example.kr", department=None) -> User:
@@ -162,3 +165,27 @@ def answer_bus_survey(client, url: str, survey: Survey, rating: str = "4") -> st
     second = post_page(client, url, first, **{q[0]: str(choice_id(survey, 0, "예"))})
     done = post_page(client, url, second.get_data(as_text=True), **{q[2]: rating})
     return done.get_data(as_text=True)
+
+
+def answer_as(survey, person, label: str, rating: int, text: str = "", key: str = ""):
+    yes = next(c.id for c in survey.questions[0].choices if c.label == label)
+    values = {survey.questions[0].id: Value(choice_ids=[yes])}
+    values[survey.questions[2].id] = Value(number=rating)
+    if text:
+        values[survey.questions[3].id] = Value(text=text)
+    message = create_invitation(survey, person)
+    responding.submit_response(
+        survey=survey, values=values, submission_key=key or message.token, message=message
+    )
+
+
+def create_skewed_survey() -> Survey:
+    """50 women in their 40s say 예 and rate 5; 10 men in their 70s say 아니요 and rate 1."""
+    survey = publish(create_bus_survey())
+    for n in range(50):
+        answer_as(survey, create_subscriber(THIS_YEAR - 45, Gender.FEMALE, f"가{n}"), "예", 5)
+    for n in range(10):
+        text = "배차 간격이 너무 길어요" if n < 3 else ""
+        man = create_subscriber(THIS_YEAR - 75, Gender.MALE, f"나{n}")
+        answer_as(survey, man, "아니요", 1, text)
+    return survey

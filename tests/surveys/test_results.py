@@ -2,75 +2,64 @@ import pytest
 
 from pcrm.subscribers.age import AGE_BANDS
 from pcrm.subscribers.models import Gender
-from pcrm.surveys import responding, results, service, weighting
-from pcrm.surveys.answering import Value
-from tests.surveys.factories import create_bus_survey, create_invitation, create_subscriber, publish
+from pcrm.surveys import results, service, weighting
+from tests.surveys.factories import create_skewed_survey
 
-THIS_YEAR = __import__("datetime").date.today().year
+# A district of 3,000 women and 2,000 men in every age band but the oldest, which is larger.
+PEOPLE = {(band.code, "female"): 3000 for band in AGE_BANDS} | {
+    (band.code, "male"): 2000 for band in AGE_BANDS
+}
+PEOPLE[("70p", "female")] = PEOPLE[("70p", "male")] = 6000
+DISTRICT = weighting.population_targets(PEOPLE, "주민등록인구통계 (시험)")
 
 
 def test_post_stratified_weights_reproduce_the_district_shares():
-    counts = {cell: 10 for cell in weighting.population_shares()}
+    counts = {cell: 10 for cell in DISTRICT.shares}
     counts[("40s", "female")] = 100  # answered mostly by women in their 40s
-    w = weighting.weigh(counts)
+    w = weighting.weigh(counts, DISTRICT)
     n = sum(counts.values())
     assert w.method == "cells"
-    for cell, share in weighting.population_shares().items():
-        assert counts[cell] * w.weights[cell] / n == pytest.approx(share)
+    for cell, people in PEOPLE.items():
+        assert counts[cell] * w.weights[cell] / n == pytest.approx(people / sum(PEOPLE.values()))
     assert w.design_effect > 1
 
 
 def test_sparse_cells_are_raked_to_the_margins():
     counts = {(band.code, "female"): 20 for band in AGE_BANDS[1:]}
     counts |= {(band, "male"): 10 for band in ("30s", "40s", "50s", "60s")}
-    w = weighting.weigh(counts)
+    w = weighting.weigh(counts, DISTRICT)
     assert w.method == "raking" and w.missing_bands == ("u20",)
     n = sum(counts.values())
     women = sum(c * w.weights[cell] for cell, c in counts.items() if cell[1] == "female")
-    assert women / n == pytest.approx(0.5)
-    shares = weighting.band_shares()
-    present = sum(shares[b.code] for b in AGE_BANDS[1:])
+    present = {cell: p for cell, p in PEOPLE.items() if cell[0] != "u20"}  # nobody under 20
+    assert women / n == pytest.approx(
+        sum(p for cell, p in present.items() if cell[1] == "female") / sum(present.values())
+    )
     forties = sum(c * w.weights[cell] for cell, c in counts.items() if cell[0] == "40s")
-    assert forties / n == pytest.approx(shares["40s"] / present)
+    assert forties / n == pytest.approx(5000 / sum(present.values()))
+
+
+def test_until_figures_are_entered_the_registry_mix_stands_in():
+    stand_in = weighting.registry_targets()
+    assert stand_in.source is None
+    assert stand_in.margin(1) == pytest.approx({"female": 0.5, "male": 0.5})
+    assert sum(stand_in.shares.values()) == pytest.approx(1)
 
 
 def test_too_few_respondents_are_not_weighted_and_the_margin_of_error_grows_with_weights():
-    assert weighting.weigh({("40s", "female"): 3}).method == "none"
+    assert weighting.weigh({("40s", "female"): 3}, DISTRICT).method == "none"
     assert weighting.margin_of_error(1000) == pytest.approx(3.1, abs=0.05)
     assert weighting.margin_of_error(1000, deff=2) > weighting.margin_of_error(1000)
 
 
-def _answer(survey, person, label: str, rating: int, text: str = "", key: str = ""):
-    yes = next(c.id for c in survey.questions[0].choices if c.label == label)
-    values = {survey.questions[0].id: Value(choice_ids=[yes])}
-    values[survey.questions[2].id] = Value(number=rating)
-    if text:
-        values[survey.questions[3].id] = Value(text=text)
-    message = create_invitation(survey, person)
-    responding.submit_response(
-        survey=survey, values=values, submission_key=key or message.token, message=message
-    )
-
-
-def _skewed_survey():
-    """50 women in their 40s say 예 and rate 5; 10 men in their 70s say 아니요 and rate 1."""
-    survey = publish(create_bus_survey())
-    for n in range(50):
-        _answer(survey, create_subscriber(THIS_YEAR - 45, Gender.FEMALE, f"가{n}"), "예", 5)
-    for n in range(10):
-        text = "배차 간격이 너무 길어요" if n < 3 else ""
-        _answer(survey, create_subscriber(THIS_YEAR - 75, Gender.MALE, f"나{n}"), "아니요", 1, text)
-    return survey
-
-
 def test_results_show_raw_and_weighted_figures_side_by_side():
-    survey = _skewed_survey()
+    survey = create_skewed_survey()
     figures = results.survey_results(survey)
     assert figures.total == 60 and figures.weighting.method == "age_only"
     uses = figures.questions[0]
     yes = uses.rows[0]
     assert (yes.count, round(yes.percent, 1)) == (50, 83.3)
-    shares = weighting.band_shares()
+    shares = weighting.registry_targets().margin(0)  # no population figures entered here
     assert yes.weighted == pytest.approx(100 * shares["40s"] / (shares["40s"] + shares["70p"]))
     assert uses.weighted_moe > uses.moe
     rating = figures.questions[2]
@@ -80,7 +69,7 @@ def test_results_show_raw_and_weighted_figures_side_by_side():
 
 
 def test_crosstabs_and_text_search():
-    survey = _skewed_survey()
+    survey = create_skewed_survey()
     tables = results.crosstabs(survey, "age_band")
     uses = tables[0]
     columns = [key for key, _label in uses.columns]
@@ -93,7 +82,7 @@ def test_crosstabs_and_text_search():
 
 
 def test_public_results_hide_small_cells_and_what_they_would_give_away(client):
-    survey = _skewed_survey()
+    survey = create_skewed_survey()
     assert client.get(f"/results/{survey.id}").status_code == 404
     settings = {"title": survey.title, "introduction": "", "anonymous": False}
     service.update_survey(survey, public_link=False, results_public=True, **settings)
@@ -105,7 +94,7 @@ def test_public_results_hide_small_cells_and_what_they_would_give_away(client):
 
 
 def test_the_staff_results_page_shows_raw_weighted_and_crosstabs(client, auth):
-    survey = _skewed_survey()
+    survey = create_skewed_survey()
     auth.login("pr@example.kr")
     page = client.get(f"/surveys/{survey.id}/results?by=dong").get_data(as_text=True)
     assert "가중 비율" in page and "83.3%" in page and "설계효과" in page
