@@ -7,7 +7,6 @@ loses nothing by it; only a crash of the database server itself could forget the
 """
 
 from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 
 from sqlalchemy import Connection, select, update
@@ -75,7 +74,6 @@ class Ledger:
 
     def finish_many(self, ids: Iterable[int], status: MessageStatus, error: str | None) -> None:
         """Move claimed messages on together: back to the queue, suppressed or cancelled."""
-        self.outcomes.flush()
         ids = list(ids)
         if ids:
             values = {"status": status, "claimed_at": None}
@@ -86,7 +84,6 @@ class Ledger:
 
     def renew(self, ids: list[int], now: datetime | None = None) -> None:
         """Show the reconciler this batch is alive."""
-        self.outcomes.flush()
         if ids:
             stmt = update(T).where(T.c.id.in_(ids), T.c.status == SENDING)
             self.conn.execute(stmt.values(claimed_at=now or utcnow()))
@@ -101,57 +98,33 @@ class Outcomes:
     """The hot path: one autocommitted UPDATE per message on a plain DB-API connection (the
     ORM's statement building and a separate COMMIT cost more than the SMTP exchange).
 
-    On PostgreSQL the UPDATE runs in a helper thread while the next message is rendered;
-    `flush()` waits for it, and the batch flushes before each SMTP send, so a message is
-    recorded before the next one leaves (the at-most-once promise holds).
+    Written in the sending thread, at once: a helper thread that wrote while the next message
+    was rendered measured slower, since it waits for the interpreter lock the rendering holds.
     """
 
     def __init__(self, postgres: bool):
         self.postgres = postgres
-        self.writer = ThreadPoolExecutor(1, "pcrm-ledger") if postgres else None
-        self.pending: Future | None = None
         self.raw = db.engine.raw_connection()
         driver = self.raw.driver_connection
         self.sent, self.refused = SENT_SQL, REFUSED_SQL
-        if not postgres:
-            self.sent, self.refused = (sql.replace("%s", "?") for sql in (SENT_SQL, REFUSED_SQL))
         if postgres:
             driver.autocommit = True
             driver.execute("SET synchronous_commit TO off")
         else:
+            self.sent, self.refused = (sql.replace("%s", "?") for sql in (SENT_SQL, REFUSED_SQL))
             driver.isolation_level = None  # sqlite3: each statement commits
         self.cursor = self.raw.cursor()
 
     def write(self, sql: str, values: tuple) -> None:
-        self.flush()
-        if self.writer is not None:
-            self.pending = self.writer.submit(self._execute, sql, values)
-            return
-        if isinstance(values[0], datetime):
+        """Record one outcome, committed when this returns (ClaimLost if the claim is gone)."""
+        if not self.postgres and isinstance(values[0], datetime):
             # As SQLAlchemy stores UTCDateTime on SQLite: naive UTC text.
             values = (values[0].strftime("%Y-%m-%d %H:%M:%S.%f"), *values[1:])
-        self._execute(sql, values)
-
-    def _execute(self, sql: str, values: tuple) -> None:
         self.cursor.execute(sql, values)
         if self.cursor.rowcount != 1:
             raise ClaimLost(values[-1])
 
-    def flush(self) -> None:
-        """Wait until the last outcome is committed (ClaimLost if it could not be)."""
-        pending, self.pending = self.pending, None
-        if pending is not None:
-            pending.result()
-
     def close(self) -> None:
-        try:
-            self.flush()
-        finally:
-            self._release()
-
-    def _release(self) -> None:
-        if self.writer is not None:
-            self.writer.shutdown()
         driver = self.raw.driver_connection
         if self.postgres:
             driver.execute("RESET synchronous_commit")

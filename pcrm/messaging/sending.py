@@ -94,7 +94,6 @@ class Batch:
             unsubscribe_url=one_click,
         )
         self.rate.wait()
-        self.ledger.outcomes.flush()  # the previous message is recorded before this one leaves
         refusal = send_one(host, envelope.mail_from, envelope.to, envelope.data)
         del self.pending[recipient.message_id]
         if refusal is None:
