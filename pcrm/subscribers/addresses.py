@@ -46,9 +46,12 @@ def normalise_phone(raw: str | None) -> Checked:
         number = phonenumbers.parse(text, REGION)
     except phonenumbers.NumberParseException:
         return Checked(None, _("전화번호 형식이 올바르지 않습니다"))
-    if not phonenumbers.is_valid_number(number):
+    # number_type answers UNKNOWN for a number no pattern of its country matches, so one call
+    # both validates and types it (is_valid_number first would match the patterns twice).
+    kind = phonenumbers.number_type(number)
+    if kind is phonenumbers.PhoneNumberType.UNKNOWN:
         return Checked(None, _("전화번호 형식이 올바르지 않습니다"))
-    if phonenumbers.number_type(number) not in MOBILE_TYPES:
+    if kind not in MOBILE_TYPES:
         return Checked(
             None, _("휴대전화 번호가 아닙니다 (유선·080 번호는 문자를 받을 수 없습니다)")
         )

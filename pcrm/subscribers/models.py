@@ -150,7 +150,7 @@ class ConsentEvent(db.Model):
     evidence: Mapped[str] = mapped_column(Text, default="")
     notice_version: Mapped[str | None] = mapped_column(String(20))
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     subscriber: Mapped[Subscriber] = relationship(back_populates="consent_events")
 

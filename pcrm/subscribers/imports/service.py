@@ -1,6 +1,7 @@
 """Import use cases: upload, map and preview, run (as a job), and the per-row report."""
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from itertools import islice
@@ -139,15 +140,37 @@ def _relaxed_commit() -> None:
         db.session.execute(text("SET LOCAL synchronous_commit = off"))
 
 
+def _checked_chunks(
+    rows: Iterator[Row], mapping: dict[str, str], lookups: Lookups
+) -> Iterator[tuple[list[Row], list[Checked]]]:
+    """The rows in chunks, each with its checks. The next chunk is checked in a helper thread
+    while the caller writes this one: checking is Python work and writing mostly waits for
+    PostgreSQL (foreign keys, indexes), so the two overlap."""
+    app = current_app._get_current_object()
+
+    def check(chunk: list[Row]) -> list[Checked]:
+        with app.app_context():
+            return [check_row(row, mapping, lookups) for row in chunk]
+
+    with ThreadPoolExecutor(1, thread_name_prefix="pcrm-import-check") as checker:
+        chunk = list(islice(rows, CHUNK))
+        checking = checker.submit(check, chunk)
+        while chunk:
+            checked, current = checking.result(), chunk
+            chunk = list(islice(rows, CHUNK))
+            checking = checker.submit(check, chunk)
+            yield current, checked
+
+
 def run_batch(batch: ImportBatch) -> None:
     """Import every row not yet accounted for, a chunk per transaction, updating progress."""
     table = read_table(batch.content)
     done = _done_rows(batch)
     pending: Iterator[Row] = (row for row in table.rows if row.number not in done)
     lookups, merger = Lookups.load(), Merger(batch)
-    while chunk := list(islice(pending, CHUNK)):
+    for chunk, checked in _checked_chunks(pending, batch.mapping, lookups):
         _relaxed_commit()
-        merger.write_chunk([check_row(row, batch.mapping, lookups) for row in chunk])
+        merger.write_chunk(checked)
         batch.processed_rows = len(done) + len(chunk)
         done.update(row.number for row in chunk)
         db.session.commit()
