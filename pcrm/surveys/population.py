@@ -1,8 +1,10 @@
 """The district's population by age band × gender: what survey results are weighted to."""
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from pcrm.auth.models import User
+from pcrm.errors import Invalid
 from pcrm.extensions import db
 from pcrm.subscribers.age import AGE_BANDS
 from pcrm.surveys.models import PopulationFigures
@@ -35,7 +37,7 @@ def record(people: dict[str, dict[str, int]], source: str, user: User | None) ->
     cells = {(band.code, g) for band in AGE_BANDS for g in GENDERS}
     given = {(band, g) for band, by_gender in people.items() for g in by_gender}
     if given != cells or min(n for by in people.values() for n in by.values()) < 1:
-        raise ValueError("population figures need every age band and gender, each at least 1")
+        raise Invalid(_("모든 연령대와 성별에 1명 이상의 인원을 적어 주세요."))
     figures = PopulationFigures(people=people, source=source.strip(), created_by=user)
     db.session.add(figures)
     db.session.commit()

@@ -7,6 +7,7 @@ from flask_login import current_user
 from pcrm.auth.access import roles_required
 from pcrm.auth.models import PR_OFFICE
 from pcrm.extensions import db
+from pcrm.forms import submit
 from pcrm.surveys import exports, population, results
 from pcrm.surveys.blueprint import bp, staff_survey
 from pcrm.surveys.forms import PopulationForm
@@ -74,8 +75,7 @@ def population_figures():
     if request.method == "GET" and current is not None:
         form.fill_from(current)
         form.source.data = current.source
-    if form.validate_on_submit():
-        population.record(form.people(), form.source.data, current_user)
+    if submit(form, lambda: population.record(form.people(), form.source.data, current_user)):
         flash(_("기준 인구를 저장했습니다. 모든 설문의 가중 수치가 이 인원을 따릅니다."), "success")
         return redirect(url_for(".population_figures"))
     return render_template(

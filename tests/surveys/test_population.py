@@ -3,7 +3,10 @@ to the newest figures, and each set stays on record."""
 
 import re
 
+import pytest
+
 from pcrm.auth.models import Role
+from pcrm.errors import Invalid
 from pcrm.extensions import db
 from pcrm.subscribers.age import AGE_BANDS
 from pcrm.surveys import population
@@ -74,4 +77,10 @@ def test_only_the_pr_office_changes_the_figures(client, sign_in):
     assert department_user.role is Role.DEPARTMENT
     assert client.get("/surveys/population").status_code == 403
     assert client.post("/surveys/population", data=_figures()).status_code in (400, 403)
+    assert population.current() is None
+
+
+def test_a_set_without_every_cell_is_refused_by_the_use_case_too():
+    with pytest.raises(Invalid, match="1명 이상"):
+        population.record({"40s": {"female": 21000, "male": 20000}}, SOURCE, None)
     assert population.current() is None
