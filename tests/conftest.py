@@ -4,7 +4,9 @@ The database is PostgreSQL when TEST_DATABASE_URL is set (CI), else a SQLite fil
 TEST_REDIS_URL when set, else an embedded redis-server started for the session.
 """
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -253,12 +255,16 @@ def start_worker(pcrm_env):
     def start(*args: str) -> subprocess.Popen:
         command = [sys.executable, "-m", "pcrm", "worker", *args]
         process = subprocess.Popen(
-            command, env=pcrm_env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-        )
+            command, env=pcrm_env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
         processes.append(process)
         return process
 
     yield start
     for process in processes:
         stop_process(process, 20)
+        # A worker killed after its stop timed out leaves its scheduler process behind.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
         process.stdout.close()

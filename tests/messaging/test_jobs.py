@@ -125,20 +125,24 @@ def test_an_unreachable_relay_leaves_every_message_queued_for_a_retry(app):
     assert all("연결 실패" in m.last_error for m in messages)
 
 
-def test_the_send_rate_holds_in_every_second_across_workers(relay, app):
+def test_the_send_rate_holds_in_every_second_across_workers(relay, app, monkeypatch):
+    # When the limiter lets each message go (arrival times would add the relay's jitter).
+    allowed, wait = [], SendRate.wait
+    monkeypatch.setattr(
+        SendRate, "wait", lambda self: (wait(self), allowed.append(time.monotonic()))
+    )
     app.config["MAIL_SEND_RATE"] = 4
     try:
         campaign, _people = _launch(9)
         SendRate(4, queues.url).wait()  # another worker's message, just before...
-        other = time.monotonic()
         time.sleep(0.7)  # ...the edge of a fixed one-second window
         _send_all(campaign)
     finally:
         app.config["MAIL_SEND_RATE"] = 0
-    arrivals = [other, *sorted(at for *_rest, at in relay.received)]
-    assert len(arrivals) == 10
-    # Never 5 within one second, wherever the second starts.
-    assert all(arrivals[n + 4] - arrivals[n] >= 0.9 for n in range(len(arrivals) - 4))
+    assert len(relay.received) == 9 and len(allowed) == 10
+    # Never 5 within one second, wherever the second starts. (Fixed windows let the 5th go
+    # 0.3 s after the 1st; the slack below is for a loaded machine's scheduling.)
+    assert all(allowed[n + 4] - allowed[n] >= 0.75 for n in range(len(allowed) - 4))
 
 
 def test_a_paused_campaign_sends_nothing_until_resumed(relay):
