@@ -25,9 +25,14 @@ from pcrm.queue import BULK
 ALIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
 
+def _stale_before() -> datetime:
+    """Claims and jobs older than this belong to a batch that is dead."""
+    return utcnow() - timedelta(seconds=current_app.config["CAMPAIGN_STALE_AFTER"])
+
+
 def release_stale_claims(campaign_id: int) -> list[tuple[int, int]]:
     """Put messages of dead batches back in the queue; returns those batches' ranges."""
-    cutoff = utcnow() - timedelta(seconds=current_app.config["CAMPAIGN_STALE_AFTER"])
+    cutoff = _stale_before()
     released = db.session.scalars(
         update(Message.__table__)
         .where(
@@ -85,10 +90,7 @@ def _dead(job: Job, waiting: _Waiting) -> bool:
 
 
 def _stale(moment: datetime | None) -> bool:
-    if moment is None:
-        return False
-    stale = timedelta(seconds=current_app.config["CAMPAIGN_STALE_AFTER"])
-    return utcnow() - moment.replace(tzinfo=moment.tzinfo or UTC) > stale
+    return moment is not None and moment.replace(tzinfo=moment.tzinfo or UTC) < _stale_before()
 
 
 def reconcile_campaign(campaign_id: int) -> int:
@@ -103,7 +105,7 @@ def reconcile_campaign(campaign_id: int) -> int:
 
 def settle_cancelled_claims() -> int:
     """Messages a dead batch of a since-cancelled campaign still holds: they stay unsent."""
-    cutoff = utcnow() - timedelta(seconds=current_app.config["CAMPAIGN_STALE_AFTER"])
+    cutoff = _stale_before()
     cancelled = select(Campaign.id).where(Campaign.status == CampaignStatus.CANCELLED)
     settled = db.session.execute(
         update(Message.__table__)
