@@ -137,12 +137,12 @@ class PopulationForm(FlaskForm):
 
     def cells(self):
         """(band code, gender, field) for every cell, in table order."""
-        return [(b.code, g, self[f"{b.code}_{g}"]) for b in AGE_BANDS for g in GENDERS]
+        return [(b.code, g, self[_cell_name(b.code, g)]) for b in AGE_BANDS for g in GENDERS]
 
     def rows(self):
         """(age band label, its fields by gender) for the table of the page."""
         return [
-            (label(AGE_CHOICES, b.code), [self[f"{b.code}_{g}"] for g in GENDERS])
+            (label(AGE_CHOICES, b.code), [self[_cell_name(b.code, g)] for g in GENDERS])
             for b in AGE_BANDS
         ]
 
@@ -157,6 +157,10 @@ class PopulationForm(FlaskForm):
             field.data = figures.people[band][gender]
 
 
+def _cell_name(band: str, gender: str) -> str:
+    return f"{band}_{gender}"  # "40s_female"
+
+
 def _cell_label(band: str, gender: str) -> str:
     return f"{label(AGE_CHOICES, band)} {label(GENDER_CHOICES, gender)}"  # "40대 여성"
 
@@ -165,7 +169,7 @@ for _band in AGE_BANDS:
     for _gender in GENDERS:
         setattr(
             PopulationForm,
-            f"{_band.code}_{_gender}",
+            _cell_name(_band.code, _gender),
             IntegerField(
                 LazyString(_cell_label, _band.code, _gender),
                 validators=[

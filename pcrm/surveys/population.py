@@ -19,6 +19,7 @@ def current() -> PopulationFigures | None:
 
 
 def history() -> list[PopulationFigures]:
+    """The newest sets, newest first: the first is the one in use."""
     query = select(PopulationFigures).order_by(PopulationFigures.id.desc()).limit(HISTORY)
     return list(db.session.scalars(query))
 

@@ -71,13 +71,12 @@ def export(survey_id: int, name: str):
 def population_figures():
     """The district's residents by age band × gender, which every survey is weighted to."""
     form = PopulationForm()
-    current = population.current()
+    history = population.history()
+    current = history[0] if history else None
     if request.method == "GET" and current is not None:
         form.fill_from(current)
         form.source.data = current.source
     if submit(form, lambda: population.record(form.people(), form.source.data, current_user)):
         flash(_("기준 인구를 저장했습니다. 모든 설문의 가중 수치가 이 인원을 따릅니다."), "success")
         return redirect(url_for(".population_figures"))
-    return render_template(
-        "surveys/population.html", form=form, current=current, history=population.history()
-    )
+    return render_template("surveys/population.html", form=form, current=current, history=history)
