@@ -179,7 +179,7 @@ def main() -> None:
     parser.add_argument("--recipients", type=int, default=20_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--raw", type=int, default=5_000, help="messages for the raw limit")
-    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--batch-size", type=int, help="default: CAMPAIGN_BATCH_SIZE as configured")
     args = parser.parse_args()
 
     port = free_port()
@@ -192,9 +192,10 @@ def main() -> None:
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": str(port),
         "MAIL_SEND_RATE": "0",
-        "CAMPAIGN_BATCH_SIZE": str(args.batch_size),
         "PCRM_INSTANCE_PATH": str(ROOT / "instance" / "bench"),
     }
+    if args.batch_size:
+        env["CAMPAIGN_BATCH_SIZE"] = str(args.batch_size)
     os.environ.update(env)
     reset_database(env["DATABASE_URL"])
 
@@ -223,6 +224,7 @@ def main() -> None:
             wait_until_sent(campaign_id, timeout=max(120, args.recipients / 50))
             finished = time.perf_counter()
             sent = db.session.scalar(db.select(db.func.count(Message.id)))
+            batch_size = app.config["CAMPAIGN_BATCH_SIZE"]
     finally:
         for worker in workers:
             worker.terminate()
@@ -232,8 +234,7 @@ def main() -> None:
     launch_s, send_s = launched - started, finished - started
     rate = sent / send_s
     print(
-        f"sink: {sink_kind}; {sent:,} recipients; {args.workers} workers; "
-        f"batches of {args.batch_size}"
+        f"sink: {sink_kind}; {sent:,} recipients; {args.workers} workers; batches of {batch_size}"
     )
     print(f"launch (materialise {sent:,} messages and queue their batches): {launch_s:.2f} s")
     print(f"raw limit (bare smtplib loop, one connection, pre-built): {raw:,.0f} msg/s")

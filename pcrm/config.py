@@ -120,7 +120,7 @@ def campaign_settings(environ) -> dict:
         message = f"CAMPAIGN_RETRY_INTERVALS must be seconds like 10,30,60, not {intervals!r}"
         raise ConfigError(message) from None
     return {
-        "CAMPAIGN_BATCH_SIZE": _int(environ, "CAMPAIGN_BATCH_SIZE", 250),
+        "CAMPAIGN_BATCH_SIZE": _int(environ, "CAMPAIGN_BATCH_SIZE", 500),
         "CAMPAIGN_BATCH_TIMEOUT": _int(environ, "CAMPAIGN_BATCH_TIMEOUT", 900),
         "CAMPAIGN_RETRY_INTERVALS": retry,
         # A batch renews its claim every 2 s; one silent for this long has died. It must exceed
