@@ -108,6 +108,15 @@ def test_merges_with_the_registry_and_records_the_batch_source():
     assert all(SOURCE in e.evidence and "2행" in e.evidence for e in events)
 
 
+def test_a_registered_phone_number_finds_its_subscriber_however_it_is_written():
+    existing = create_subscriber("박지현", email=None, phone="+821055556666", fields={"survey"})
+    batch = run("이름,이메일,휴대전화\n박지현,jihyun@example.com,010 5555 6666\n".encode())
+    assert (batch.created_count, batch.updated_count) == (0, 1)
+    db.session.refresh(existing)
+    assert existing.email == "jihyun@example.com"
+    assert db.session.scalar(db.select(db.func.count(Subscriber.id))) == 1
+
+
 def test_every_row_is_accounted_for_with_a_readable_reason():
     content = (
         "이름,이메일,휴대전화,출생연도,성별,동\n"
