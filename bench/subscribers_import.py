@@ -13,6 +13,7 @@ import time
 from datetime import date
 
 from _registry import bench_app
+from sqlalchemy import text
 
 from pcrm.demo.people import synthetic_subscribers
 from pcrm.extensions import db
@@ -56,6 +57,22 @@ def _baseline(rows: list[tuple]) -> float:
     return time.perf_counter() - started
 
 
+def _forget(batch_id: int) -> None:
+    """Take out what the import created, so the next run imports into the same registry."""
+    created = "SELECT subscriber_id FROM import_row WHERE batch_id = :batch AND outcome = 'created'"
+    statements = (
+        f"CREATE TEMP TABLE bench_created ON COMMIT DROP AS {created}",
+        # The bench's own database holds only its own imports; TRUNCATE, as deleting the rows
+        # would leave a dead version of each for every deleted subscriber's key check to scan.
+        "TRUNCATE import_row, import_batch",
+        "DELETE FROM consent_event WHERE subscriber_id IN (SELECT * FROM bench_created)",
+        "DELETE FROM subscriber WHERE id IN (SELECT * FROM bench_created)",
+    )
+    for statement in statements:
+        db.session.execute(text(statement), {"batch": batch_id})
+    db.session.commit()
+
+
 def main() -> None:
     app = bench_app()
     with app.app_context():
@@ -77,6 +94,7 @@ def main() -> None:
         print(f"import (read, check, merge, ledger)  {elapsed:7.2f} s  "
               f"= {elapsed / baseline:.1f} x baseline, {batch.total_rows / elapsed:,.0f} rows/s"
               f"{'' if elapsed < TARGET_S else '  OVER 60 s'}")  # fmt: skip
+        _forget(batch.id)
 
 
 if __name__ == "__main__":
