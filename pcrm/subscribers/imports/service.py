@@ -183,7 +183,7 @@ def run_batch(batch: ImportBatch) -> None:
 
 
 def _refresh_statistics() -> None:
-    """PostgreSQL: ANALYZE the tables a large import grew, as its manual advises after a bulk
+    """PostgreSQL: ANALYZE the tables an import grew, as its manual advises after a bulk
     load, so browsing and segment counts are planned for the registry as it now is rather than
     waiting for autovacuum (if it runs at all)."""
     if db.session.get_bind().dialect.name == "postgresql":
