@@ -32,25 +32,31 @@ SUBSCRIBER = Subscriber.__table__
 DETAILS = ("name", "birth_year", "gender", "dong_id", "kind", "business_type_code")
 LOADED = (*DETAILS, "id", "email", "phone", "email_status", "phone_status")
 LOADED += ("email_opt_in", "sms_opt_in")
+NEW_COLUMNS = (*DETAILS, "email", "email_status", "phone", "phone_status")
+NEW_COLUMNS += ("email_opt_in", "sms_opt_in", "email_consented_at", "sms_consented_at")
+NEW_COLUMNS += ("night_sms_opt_in", "guardian_consent", "created_at", "updated_at")
+EVENT_COLUMNS = ("subscriber_id", "field_code", "channel", "evidence", "granted", "source")
+EVENT_COLUMNS += ("notice_version", "actor_user_id", "created_at")
+RESULT_COLUMNS = ("batch_id", "row_number", "outcome", "reason", "subscriber_id")
 # column -> the import target whose label names it in the report
 COLUMN_TARGET = {"dong_id": "dong", "business_type_code": "business_type"}
 
 
-def insert_many(table, rows: list[dict]) -> None:
-    """Insert many rows (every row with every column): COPY on PostgreSQL, one executemany
-    elsewhere."""
+def insert_many(table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert many rows, each a tuple in the order of `columns`: COPY on PostgreSQL, one
+    executemany elsewhere. Tuples, as the ledger gets several rows per subscriber and building
+    a dict for each cost more than writing it."""
     if not rows:
         return
     connection = db.session.connection()
     if connection.dialect.name != "postgresql":
-        db.session.execute(insert(table), rows)
+        db.session.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
         return
     # COPY halves the cost of the ledger rows (measured in bench/subscribers_import.py).
-    columns = list(rows[0])
     statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
     with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
-            copy.write_row([row[c] for c in columns])
+            copy.write_row(row)
 
 
 def _one_of(column, values: set[str]):
@@ -103,7 +109,7 @@ class Merger:
         self._load_registered(rows)
         outcomes = [self._row(row) for row in rows]
         self._flush({id(o.target): o.target for o in outcomes if o.target}.values())
-        insert_many(ImportRow.__table__, [self._result(o) for o in outcomes])
+        insert_many(ImportRow.__table__, RESULT_COLUMNS, [self._result(o) for o in outcomes])
         return outcomes
 
     # -- matching ----------------------------------------------------------------------
@@ -252,21 +258,18 @@ class Merger:
 
     # -- writing -------------------------------------------------------------------------
 
-    def _new_record(self, target: Target) -> dict:
-        record = {column: None for column in DETAILS} | {"kind": Kind.INDIVIDUAL, "name": ""}
-        record |= {key: None for key in ("email", "email_status", "phone", "phone_status")}
-        record |= {"email_consented_at": None, "sms_consented_at": None}
-        record |= {"night_sms_opt_in": False, "guardian_consent": False}
-        record |= {k: v for k, v in target.values.items() if k in record or k.endswith("_opt_in")}
-        record |= {"created_at": self.now, "updated_at": self.now}
-        return record
+    def _new_record(self, target: Target) -> tuple:
+        defaults = {"kind": Kind.INDIVIDUAL, "name": "", "created_at": self.now}
+        defaults |= {"updated_at": self.now, "night_sms_opt_in": False, "guardian_consent": False}
+        values = target.values
+        return tuple(values.get(column, defaults.get(column)) for column in NEW_COLUMNS)
 
     def _flush(self, targets) -> None:
         targets = list(targets)
         new = [t for t in targets if t.id is None]
         if new:
             floor = db.session.scalar(select(func.coalesce(func.max(SUBSCRIBER.c.id), 0)))
-            insert_many(SUBSCRIBER, [self._new_record(t) for t in new])
+            insert_many(SUBSCRIBER, NEW_COLUMNS, [self._new_record(t) for t in new])
             self._assign_ids(new, floor)
         self._update([t for t in targets if t.changes])
         self._write_consent(targets)
@@ -300,26 +303,17 @@ class Merger:
         interests, events = [], []
         import_word, row_word = _("가져오기"), _("행")
         prefix = f"{self.batch.source} ({import_word} #{self.batch.id}, "
-        base = {"granted": True, "source": ConsentSource.IMPORT, "notice_version": None}
-        base |= {"actor_user_id": None, "created_at": self.now}
+        # granted, source, notice_version, actor_user_id, created_at (EVENT_COLUMNS)
+        grant = (True, ConsentSource.IMPORT, None, None, self.now)
         for target in targets:
             for number, code, channel in target.events:
                 if code:
-                    interests.append({"subscriber_id": target.id, "field_code": code})
-                evidence = f"{prefix}{number}{row_word})"
-                events.append(
-                    base
-                    | {"subscriber_id": target.id, "channel": channel, "field_code": code}
-                    | {"evidence": evidence}
-                )
-        insert_many(subscriber_interest, interests)
-        insert_many(ConsentEvent.__table__, events)
+                    interests.append((target.id, code))
+                events.append((target.id, code, channel, f"{prefix}{number}{row_word})", *grant))
+        insert_many(subscriber_interest, ("subscriber_id", "field_code"), interests)
+        insert_many(ConsentEvent.__table__, EVENT_COLUMNS, events)
 
-    def _result(self, outcome: Outcome) -> dict:
-        return {
-            "batch_id": self.batch.id,
-            "row_number": outcome.number,
-            "outcome": outcome.outcome,
-            "reason": outcome.reason[:2000],
-            "subscriber_id": outcome.target.id if outcome.target else None,
-        }
+    def _result(self, outcome: Outcome) -> tuple:
+        subscriber_id = outcome.target.id if outcome.target else None
+        reason = outcome.reason[:2000]
+        return (self.batch.id, outcome.number, outcome.outcome, reason, subscriber_id)
