@@ -9,10 +9,10 @@ import never revokes consent or overwrites what the registry already says.
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import any_, bindparam, func, insert, or_, select, update
+from sqlalchemy import any_, bindparam, or_, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from pcrm.db import utcnow
+from pcrm.db import bulk_insert, bulk_insert_returning_ids, utcnow
 from pcrm.extensions import db
 from pcrm.subscribers.imports.columns import TARGETS
 from pcrm.subscribers.imports.models import ImportBatch, ImportRow, RowOutcome
@@ -35,28 +35,8 @@ LOADED += ("email_opt_in", "sms_opt_in")
 NEW_COLUMNS = (*DETAILS, "email", "email_status", "phone", "phone_status")
 NEW_COLUMNS += ("email_opt_in", "sms_opt_in", "email_consented_at", "sms_consented_at")
 NEW_COLUMNS += ("night_sms_opt_in", "guardian_consent", "created_at", "updated_at")
-EVENT_COLUMNS = ("subscriber_id", "field_code", "channel", "evidence", "granted", "source")
-EVENT_COLUMNS += ("notice_version", "actor_user_id", "created_at")
-RESULT_COLUMNS = ("batch_id", "row_number", "outcome", "reason", "subscriber_id")
 # column -> the import target whose label names it in the report
 COLUMN_TARGET = {"dong_id": "dong", "business_type_code": "business_type"}
-
-
-def insert_many(table, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """Insert many rows, each a tuple in the order of `columns`: COPY on PostgreSQL, one
-    executemany elsewhere. Tuples, as the ledger gets several rows per subscriber and building
-    a dict for each cost more than writing it."""
-    if not rows:
-        return
-    connection = db.session.connection()
-    if connection.dialect.name != "postgresql":
-        db.session.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
-        return
-    # COPY halves the cost of the ledger rows (measured in bench/subscribers_import.py).
-    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(row)
 
 
 def _one_of(column, values: set[str]):
@@ -109,7 +89,9 @@ class Merger:
         self._load_registered(rows)
         outcomes = [self._row(row) for row in rows]
         self._flush({id(o.target): o.target for o in outcomes if o.target}.values())
-        insert_many(ImportRow.__table__, RESULT_COLUMNS, [self._result(o) for o in outcomes])
+        bulk_insert(
+            db.session.connection(), ImportRow.__table__, [self._result(o) for o in outcomes]
+        )
         return outcomes
 
     # -- matching ----------------------------------------------------------------------
@@ -258,35 +240,24 @@ class Merger:
 
     # -- writing -------------------------------------------------------------------------
 
-    def _new_record(self, target: Target) -> tuple:
+    def _new_record(self, target: Target) -> dict:
         defaults = {"kind": Kind.INDIVIDUAL, "name": "", "created_at": self.now}
         defaults |= {"updated_at": self.now, "night_sms_opt_in": False, "guardian_consent": False}
         values = target.values
-        return tuple(values.get(column, defaults.get(column)) for column in NEW_COLUMNS)
+        return {column: values.get(column, defaults.get(column)) for column in NEW_COLUMNS}
 
     def _flush(self, targets) -> None:
         targets = list(targets)
         new = [t for t in targets if t.id is None]
         if new:
-            floor = db.session.scalar(select(func.coalesce(func.max(SUBSCRIBER.c.id), 0)))
-            insert_many(SUBSCRIBER, NEW_COLUMNS, [self._new_record(t) for t in new])
-            self._assign_ids(new, floor)
+            records = [self._new_record(t) for t in new]
+            ids = bulk_insert_returning_ids(db.session.connection(), SUBSCRIBER, records)
+            for target, new_id in zip(new, ids, strict=True):
+                target.id, target.changes = new_id, {}  # the insert carried them
         self._update([t for t in targets if t.changes])
         self._write_consent(targets)
         for target in targets:
             target.changes, target.events = {}, []
-
-    def _assign_ids(self, new: list[Target], floor: int) -> None:
-        """Read back the new rows' ids above the highest id before the insert, matched by
-        their unique e-mail or phone (every new row has one): cheaper than RETURNING over
-        thousands of multi-row VALUES, and it never asks the trigram indexes for equality."""
-        by_email = {t.values["email"]: t for t in new if t.values.get("email")}
-        by_phone = {t.values["phone"]: t for t in new if not t.values.get("email")}
-        query = select(SUBSCRIBER.c.id, SUBSCRIBER.c.email, SUBSCRIBER.c.phone)
-        for row_id, email, phone in db.session.execute(query.where(SUBSCRIBER.c.id > floor)):
-            target = by_email.get(email) or by_phone.get(phone)
-            if target is not None:
-                target.id, target.changes = row_id, {}  # the insert carried them
 
     def _update(self, targets: list[Target]) -> None:
         by_columns: dict[tuple, list[dict]] = {}
@@ -303,17 +274,25 @@ class Merger:
         interests, events = [], []
         import_word, row_word = _("가져오기"), _("행")
         prefix = f"{self.batch.source} ({import_word} #{self.batch.id}, "
-        # granted, source, notice_version, actor_user_id, created_at (EVENT_COLUMNS)
-        grant = (True, ConsentSource.IMPORT, None, None, self.now)
+        grant = {"granted": True, "source": ConsentSource.IMPORT, "notice_version": None}
+        grant |= {"actor_user_id": None, "created_at": self.now}
         for target in targets:
             for number, code, channel in target.events:
                 if code:
-                    interests.append((target.id, code))
-                events.append((target.id, code, channel, f"{prefix}{number}{row_word})", *grant))
-        insert_many(subscriber_interest, ("subscriber_id", "field_code"), interests)
-        insert_many(ConsentEvent.__table__, EVENT_COLUMNS, events)
+                    interests.append({"subscriber_id": target.id, "field_code": code})
+                events.append({
+                    "subscriber_id": target.id, "field_code": code, "channel": channel,
+                    "evidence": f"{prefix}{number}{row_word})", **grant,
+                })  # fmt: skip
+        connection = db.session.connection()
+        bulk_insert(connection, subscriber_interest, interests)
+        bulk_insert(connection, ConsentEvent.__table__, events)
 
-    def _result(self, outcome: Outcome) -> tuple:
-        subscriber_id = outcome.target.id if outcome.target else None
-        reason = outcome.reason[:2000]
-        return (self.batch.id, outcome.number, outcome.outcome, reason, subscriber_id)
+    def _result(self, outcome: Outcome) -> dict:
+        return {
+            "batch_id": self.batch.id,
+            "row_number": outcome.number,
+            "outcome": outcome.outcome,
+            "reason": outcome.reason[:2000],
+            "subscriber_id": outcome.target.id if outcome.target else None,
+        }
