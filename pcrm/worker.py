@@ -69,8 +69,8 @@ def run_worker(
 ) -> bool:
     """Work the queues until stopped (or empty, with burst); the scheduler runs enqueue_at jobs."""
     with app.app_context():
-        # Configured here once, not in every work horse: each fork would redo it (a tenth of a
-        # batch job's time, measured with bench/send.py).
+        # Configured here once, not in every work horse: each fork would redo it (about 8% of a
+        # batch job's time in bench/send.py).
         configure_mappers()
         connection = queues.redis
         AppWorker.app = app
