@@ -136,7 +136,7 @@ class _Rules:
             raise TemplateProblem(
                 _(
                     "%(name)s은(는) 없는 자리표시자입니다. 쓸 수 있는 것: %(known)s",
-                    name=f"{{{{ {node.name} }}}}",
+                    name="{{ " + node.name + " }}",
                     known=", ".join(sorted(self.placeholders)),
                 )
             )

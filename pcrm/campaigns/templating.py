@@ -154,9 +154,8 @@ class CompiledCampaign:
         try:
             rendered = self._render(token, name)
         except Exception as error:  # one recipient's failure must not stop a batch
-            raise TemplateProblem(
-                _("메일 내용을 만들 수 없습니다: %(e)s", e=f"{type(error).__name__}: {error}")
-            ) from None
+            detail = ": ".join((type(error).__name__, str(error)))
+            raise TemplateProblem(_("메일 내용을 만들 수 없습니다: %(e)s", e=detail)) from None
         if max(len(rendered.subject), len(rendered.text), len(rendered.html)) > MAX_OUTPUT:
             raise TemplateProblem(_("만든 메일이 너무 큽니다 (%(n)d자 초과).", n=MAX_OUTPUT))
         return rendered

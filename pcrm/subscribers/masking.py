@@ -18,5 +18,5 @@ def mask_email(address: str | None) -> str:
     local, at, domain = address.rpartition("@")
     if not at:
         return mask_name(address)
-    shown = local[:2] if len(local) > 2 else local[:1]
-    return shown + "*" * (len(local) - len(shown)) + "@" + domain
+    shown = 2 if len(local) >= 4 else 1 if len(local) >= 2 else 0  # half at most
+    return local[:shown] + "*" * (len(local) - shown) + "@" + domain
