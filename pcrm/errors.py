@@ -10,9 +10,10 @@ class DomainError(Exception):
 
     status_code = 400
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, *, field: str | None = None):
         super().__init__(message)
         self.message = message
+        self.field = field  # the form field the refusal is about, if one is
 
 
 class NotFound(DomainError):

@@ -17,5 +17,6 @@ def submit(form: FlaskForm, use_case: Callable[[], T]) -> T | None:
     try:
         return use_case()
     except (Invalid, Conflict) as error:
-        form.form_errors.append(error.message)
+        field = form._fields.get(error.field) if error.field else None
+        (field.errors if field is not None else form.form_errors).append(error.message)
         return None

@@ -3,7 +3,7 @@
 from email.utils import parseaddr
 
 from flask import current_app
-from jinja2 import TemplateError
+from flask_babel import gettext as _
 
 from pcrm.campaigns.models import Campaign, CampaignKind
 from pcrm.campaigns.progress import audience
@@ -12,6 +12,9 @@ from pcrm.extensions import db
 from pcrm.subscribers.models import InterestField, Subscriber
 
 PREVIEW_TOKEN = "preview"  # noqa: S105  (links in a preview lead nowhere: an unknown token 404s)
+# Recipients a template must also render for before it is saved: no name, a one-letter name,
+# markup in a name (name[1] works for the sample "구독자" and fails for "김").
+EDGE_NAMES = ("", "김", "<b>&</b>")
 
 
 # Residents' e-mail is written in Korean; jobs render it with no request (and no locale).
@@ -52,17 +55,27 @@ def compile_campaign(campaign: Campaign) -> CompiledCampaign:
 
 
 def render_sample(campaign: Campaign, name: str | None = None) -> Rendered:
-    """Render once with a harmless token: checks the templates and shows a preview."""
+    """Render once with a harmless token: shows a preview; TemplateProblem if it cannot."""
+    return compile_campaign(campaign).render(token=PREVIEW_TOKEN, name=name)
+
+
+def check_renders(campaign: Campaign) -> None:
+    """Render for the sample and for edge recipients, so a template that fails for some
+    recipients is refused when saved rather than when sent."""
     compiled = compile_campaign(campaign)
-    try:
-        return compiled.render(token=PREVIEW_TOKEN, name=name)
-    except TemplateError as error:  # an unknown placeholder, a blocked attribute (sandbox)
-        raise TemplateProblem(str(error)) from None
+    for name in (None, *EDGE_NAMES):
+        try:
+            compiled.render(token=PREVIEW_TOKEN, name=name)
+        except TemplateProblem as problem:
+            shown = name or _("(이름 없음)")
+            raise TemplateProblem(
+                _("이름이 「%(name)s」인 받는 사람에게: %(e)s", name=shown, e=problem)
+            ) from None
 
 
-def preview_for(campaign: Campaign, subscriber_id: int | None) -> tuple[Rendered, list]:
-    """The message as one recipient of the audience would get it, and others to choose from."""
-    ids = list(db.session.scalars(audience(campaign).limit(20))) if campaign.segment else []
-    people = list(db.session.scalars(db.select(Subscriber).where(Subscriber.id.in_(ids))))
-    chosen = next((p for p in people if p.id == subscriber_id), people[0] if people else None)
-    return render_sample(campaign, chosen.name if chosen else None), people
+def audience_sample(campaign: Campaign) -> list[Subscriber]:
+    """Some recipients of the audience, to preview the e-mail as they would get it."""
+    if campaign.segment is None:
+        return []
+    ids = list(db.session.scalars(audience(campaign).limit(20)))
+    return list(db.session.scalars(db.select(Subscriber).where(Subscriber.id.in_(ids))))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import contains_eager
 from pcrm.extensions import db
 from pcrm.messaging.models import STATUS_LABELS, Message, MessageStatus
 from pcrm.spreadsheets import csv_stream
+from pcrm.subscribers.masking import mask_email, mask_name
 from pcrm.subscribers.models import Subscriber
 
 # Enhanced status codes (RFC 3463) most often seen, in words staff can act on.
@@ -66,22 +67,27 @@ def recipients(campaign_id: int, *, status: str | None = None, q: str | None = N
 EXPORT_HEADER = ["subscriber_id", "name", "address", "status", "sent_at", "reason"]
 
 
-def _export_row(message: Message) -> list:
+def _export_row(message: Message, masked: bool) -> list:
     subscriber = message.subscriber
+    name, address = subscriber.name, message.address or subscriber.email
     return [
         subscriber.id,
-        subscriber.name,
-        message.address or subscriber.email,
+        mask_name(name) if masked else name,
+        mask_email(address) if masked else address,
         str(STATUS_LABELS[message.status]),
         message.sent_at.isoformat() if message.sent_at else "",
         readable_reason(message),
     ]
 
 
-def export_rows(campaign_id: int, *, status: str | None, q: str | None) -> Iterator[str]:
-    """The filtered results as CSV lines (UTF-8 with BOM, so Excel in Korea reads it)."""
+def export_rows(
+    campaign_id: int, *, status: str | None, q: str | None, masked: bool = False
+) -> Iterator[str]:
+    """The filtered results as CSV lines (UTF-8 with BOM, so Excel in Korea reads it); names
+    and addresses masked for staff who see them masked on the page."""
     query = recipients(campaign_id, status=status, q=q).execution_options(yield_per=1000)
-    yield from csv_stream(EXPORT_HEADER, map(_export_row, db.session.scalars(query)))
+    rows = (_export_row(message, masked) for message in db.session.scalars(query))
+    yield from csv_stream(EXPORT_HEADER, rows)
 
 
 def count(campaign_id: int, *, status: str | None, q: str | None) -> int:

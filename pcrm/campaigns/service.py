@@ -10,11 +10,12 @@ from sqlalchemy import Select, select, update
 
 from pcrm.auth.access import ensure_department
 from pcrm.auth.models import User
+from pcrm.auth.service import find_user
 from pcrm.campaigns import results
 from pcrm.campaigns.audit import record_transition
 from pcrm.campaigns.invitation import survey_problem
 from pcrm.campaigns.jobs import launch_due_campaigns
-from pcrm.campaigns.mailing import render_sample
+from pcrm.campaigns.mailing import check_renders
 from pcrm.campaigns.models import EDITABLE, Campaign, CampaignKind, CampaignStatus
 from pcrm.campaigns.reconcile import reconcile_campaign
 from pcrm.campaigns.recurrence import BadRule, first_occurrence
@@ -70,9 +71,10 @@ def _check_content(campaign: Campaign) -> None:
         except BadRule as error:
             raise Invalid(_("반복 규칙을 이해할 수 없습니다: %(e)s", e=error)) from None
     try:
-        render_sample(campaign)
-    except TemplateProblem as error:
-        raise Invalid(_("제목이나 본문의 자리표시자를 확인하세요: %(e)s", e=error)) from None
+        check_renders(campaign)
+    except TemplateProblem as problem:
+        message = _("제목이나 본문의 자리표시자를 확인하세요: %(e)s", e=problem)
+        raise Invalid(message, field=problem.field or "body") from None
 
 
 def _check_complete(campaign: Campaign) -> None:
@@ -220,11 +222,15 @@ def cancel(campaign: Campaign, *, actor: User, reason: str) -> None:
 
 
 def send_test(campaign: Campaign, *, actor: User, address: str) -> None:
-    """Queue a test e-mail of the campaign to a staff address (URGENT: someone waits for it)."""
+    """Queue a test e-mail of the campaign to an active staff member's address (URGENT:
+    someone waits for it); the job gets the account's id, never the address."""
     ensure_department(campaign.project.department_id, actor)
+    staff = find_user(address.strip())
+    if staff is None or not staff.active:
+        raise Invalid(_("테스트 메일은 사용 중인 직원 계정의 메일 주소로만 보낼 수 있습니다."))
     _check_content(campaign)
     db.session.rollback()  # _check_content may have set defaults: nothing here is saved
-    queues.enqueue(send_test_email, campaign.id, address.strip(), actor.name, queue=URGENT)
+    queues.enqueue(send_test_email, campaign.id, staff.id, actor.name, queue=URGENT)
 
 
 def export_results(
@@ -235,5 +241,8 @@ def export_results(
     what = _("발송 결과 내려받기: %(name)s", name=campaign.name)
     if filters:
         what += f" [{filters}]"
+    masked = not user.sees_all_departments  # as the results page shows them
+    if masked:
+        what += " " + _("(가림 표시)")
     record_export(user=user, what=what, record_count=results.count(campaign.id, status=status, q=q))
-    return results.export_rows(campaign.id, status=status, q=q)
+    return results.export_rows(campaign.id, status=status, q=q, masked=masked)

@@ -5,6 +5,7 @@ rendered as written; the HTML part escapes the staff's text as well as the value
 line breaks into <br>. Every literal URL in the body becomes a tracked link whose id is its
 position in `body_links(body)`: the click handler redirects only to those (no open redirect).
 The templates are compiled once per campaign, then rendered per message (the hot path).
+What staff may write is an allow-list (`template_rules`), checked before anything is compiled.
 """
 
 import re
@@ -12,10 +13,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from flask import current_app
+from flask_babel import gettext as _
 from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
+from pcrm.campaigns.template_rules import TemplateProblem, check_source
 from pcrm.urls import public_url
 
 URL = re.compile(r"https?://[^\s<>\"'{}]*[^\s<>\"'{}.,;:!?)\]]")
@@ -29,15 +32,31 @@ PLACEHOLDERS = (
     "sender",
     "field",
 )
+SUBJECT_PLACEHOLDERS = ("name", "project", "department", "sender", "field")
 SURVEY_LINK = 0  # link id of the survey link; body URLs are 1, 2, ...
+# One message's subject, text or HTML part; far above any real one (the body is 20,000 characters
+# at most), so reaching it means a value blew the template up.
+MAX_OUTPUT = 1_000_000
 
 _options = {"undefined": StrictUndefined, "keep_trailing_newline": True}
 TEXT = SandboxedEnvironment(autoescape=False, **_options)
 HTML = SandboxedEnvironment(autoescape=True, **_options)
+for _env in (TEXT, HTML):
+    del _env.filters["safe"]  # no way to mark staff text as HTML, even past the allow-list
 
 
-class TemplateProblem(ValueError):
-    """The staff's template does not compile or render; the message says where."""
+def check_template(*, subject: str, body: str) -> None:
+    """Refuse a subject or body with more than placeholders, link(n), if and text; the
+    TemplateProblem's `field` names which."""
+    for field, source, placeholders, links in (
+        ("subject", subject, SUBJECT_PLACEHOLDERS, 0),
+        ("body", body, PLACEHOLDERS, len(body_links(body))),
+    ):
+        try:
+            check_source(TEXT, source, placeholders=placeholders, links=links)
+        except TemplateProblem as problem:
+            problem.field = field
+            raise
 
 
 def _tokens(source: str):
@@ -117,6 +136,7 @@ class CompiledCampaign:
     """A campaign's subject, text and HTML templates, compiled once, rendered per recipient."""
 
     def __init__(self, *, subject: str, body: str, footer: str, context: dict, has_survey: bool):
+        check_template(subject=subject, body=body)
         self.links = body_links(body)
         source = body.rstrip() + "\n\n" + footer
         self.subject = _compile(TEXT, subject)
@@ -130,6 +150,17 @@ class CompiledCampaign:
         self.patterns = LinkPatterns.build()
 
     def render(self, *, token: str, name: str | None) -> Rendered:
+        """The message for one recipient; TemplateProblem, with a reason, if it cannot be made."""
+        try:
+            rendered = self._render(token, name)
+        except Exception as error:  # one recipient's failure must not stop a batch
+            detail = ": ".join((type(error).__name__, str(error)))
+            raise TemplateProblem(_("메일 내용을 만들 수 없습니다: %(e)s", e=detail)) from None
+        if max(len(rendered.subject), len(rendered.text), len(rendered.html)) > MAX_OUTPUT:
+            raise TemplateProblem(_("만든 메일이 너무 큽니다 (%(n)d자 초과).", n=MAX_OUTPUT))
+        return rendered
+
+    def _render(self, token: str, name: str | None) -> Rendered:
         p = self.patterns
         urls = {
             "survey_link": p.click.format(token=token, link=SURVEY_LINK) if self.has_survey else "",
@@ -172,5 +203,5 @@ def _compile_cached(env_name: str, source: str) -> Template:
 def _compile(env: SandboxedEnvironment, source: str) -> Template:
     try:
         return _compile_cached("text" if env is TEXT else "html", source)
-    except TemplateError as error:
+    except (TemplateError, ValueError, ArithmeticError, MemoryError) as error:
         raise TemplateProblem(str(error)) from None

@@ -15,7 +15,7 @@ from flask_login import current_user
 
 from pcrm.auth.access import ensure_department, roles_required
 from pcrm.auth.models import Role
-from pcrm.campaigns import results, service
+from pcrm.campaigns import disclosure, results, service
 from pcrm.campaigns.forms import (
     ActionForm,
     CampaignForm,
@@ -27,7 +27,6 @@ from pcrm.campaigns.forms import (
     to_utc,
 )
 from pcrm.campaigns.invitation import survey_problem
-from pcrm.campaigns.mailing import preview_for
 from pcrm.campaigns.models import Campaign, CampaignStatus
 from pcrm.campaigns.progress import audience_count, progress
 from pcrm.errors import Conflict, Invalid
@@ -76,7 +75,13 @@ def new():
     )
     if campaign is not None:
         return _back(campaign, _("초안을 저장했습니다."))
-    return render_template("campaigns/form.html", form=form, campaign=None)
+    return _form_page(form, None)
+
+
+def _form_page(form: CampaignForm, campaign: Campaign | None):
+    """The campaign form; a refused submission answers 422 (nothing was saved)."""
+    page = render_template("campaigns/form.html", form=form, campaign=campaign)
+    return page, 422 if form.errors else 200
 
 
 @bp.route("/<int:campaign_id>/edit", methods=["GET", "POST"])
@@ -100,7 +105,7 @@ def edit(campaign_id: int):
     )
     if saved is not None:
         return _back(campaign, _("저장했습니다."))
-    return render_template("campaigns/form.html", form=form, campaign=campaign)
+    return _form_page(form, campaign)
 
 
 @bp.get("/<int:campaign_id>")
@@ -136,12 +141,13 @@ def progress_panel(campaign_id: int):
 
 @bp.get("/<int:campaign_id>/preview")
 def preview(campaign_id: int):
-    """The e-mail as a chosen recipient of the audience would get it."""
+    """The e-mail as a chosen recipient of the audience would get it, or why it cannot be made."""
     campaign = _campaign(campaign_id)
-    rendered, people = preview_for(campaign, request.args.get("subscriber", type=int))
-    return render_template(
-        "campaigns/preview.html", campaign=campaign, mail=rendered, people=people
+    shown = disclosure.preview(
+        campaign, user=current_user, subscriber_id=request.args.get("subscriber", type=int)
     )
+    page = render_template("campaigns/preview.html", campaign=campaign, preview=shown)
+    return page, 422 if shown.problem else 200
 
 
 def _form_action(campaign_id: int, form_class, act, done: str):
@@ -235,16 +241,18 @@ def results_page(campaign_id: int):
     """Every recipient with status and, for failures, a reason; filter and search."""
     campaign = _campaign(campaign_id)
     status, q = request.args.get("status") or None, request.args.get("q") or None
-    page = db.paginate(results.recipients(campaign.id, status=status, q=q), per_page=PAGE_SIZE)
+    page, rows = disclosure.results_page(
+        campaign, user=current_user, status=status, q=q, per_page=PAGE_SIZE
+    )
     return render_template(
         "campaigns/results.html",
         campaign=campaign,
         page=page,
+        rows=rows,
         status=status,
         q=q,
         progress=progress(campaign.id),
         labels=results.STATUS_LABELS,
-        reason=results.readable_reason,
     )
 
 

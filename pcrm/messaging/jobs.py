@@ -4,6 +4,7 @@ import secrets
 
 from flask import current_app
 
+from pcrm.auth.models import User
 from pcrm.campaigns.mailing import compile_campaign
 from pcrm.campaigns.models import Campaign, CampaignStatus
 from pcrm.campaigns.progress import finish_if_done
@@ -13,6 +14,7 @@ from pcrm.messaging.mail import MailBuilder
 from pcrm.messaging.models import MessageStatus
 from pcrm.messaging.sending import NOT_REACHABLE, Batch, recipients_of
 from pcrm.messaging.smtp import ConnectionLost, send_one, smtp_connection
+from pcrm.subscribers.masking import mask_email
 
 TEST_TOKEN = "test"  # noqa: S105  (a test e-mail's links lead nowhere: an unknown token 404s)
 
@@ -36,10 +38,12 @@ def send_batch(campaign_id: int, first_id: int, last_id: int) -> int:
     return len(claimed)
 
 
-def send_test_email(campaign_id: int, address: str, name: str) -> str:
-    """Send the campaign as `name` would get it to a staff address; returns its Message-ID."""
+def send_test_email(campaign_id: int, staff_id: int, name: str) -> str:
+    """Send the campaign as `name` would get it to an active staff member's own address;
+    returns its Message-ID ("" when the campaign or the account is gone)."""
     campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
+    staff = db.session.get(User, staff_id)
+    if campaign is None or staff is None or not staff.active:
         return ""
     compiled = compile_campaign(campaign)
     rendered = compiled.render(token=TEST_TOKEN, name=name)
@@ -48,14 +52,19 @@ def send_test_email(campaign_id: int, address: str, name: str) -> str:
     envelope = builder.build(
         message_id=f"test-{secrets.token_hex(8)}",
         token=TEST_TOKEN,
-        to=address,
+        to=staff.email,
         name=name,
         rendered=rendered,
         unsubscribe_url=compiled.patterns.one_click.format(token=TEST_TOKEN),
     )
     with smtp_connection() as connection:
-        refusal = send_one(connection.host, envelope.mail_from, address, envelope.data)
+        refusal = send_one(connection.host, envelope.mail_from, staff.email, envelope.data)
     if refusal is not None:
         raise ConnectionLost(f"{refusal.code} {refusal.reason}")
-    current_app.logger.info("test e-mail of campaign %s sent to %s", campaign_id, address)
+    current_app.logger.info(
+        "test e-mail of campaign %s sent to staff #%s (%s)",
+        campaign_id,
+        staff.id,
+        mask_email(staff.email),
+    )
     return envelope.message_id

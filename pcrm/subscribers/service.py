@@ -200,3 +200,10 @@ def record_export(*, user: User, what: str, record_count: int) -> None:
     access log, and commit: the entry must exist before the file is handed over."""
     record_access(user=user, action=AccessAction.EXPORT, what=what, record_count=record_count)
     db.session.commit()
+
+
+def record_view(*, user: User, what: str, record_count: int) -> None:
+    """Write a view of residents' data shown elsewhere (a campaign's preview or send results)
+    to the access log, and commit."""
+    record_access(user=user, action=AccessAction.VIEW, what=what, record_count=record_count)
+    db.session.commit()

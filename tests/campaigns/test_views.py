@@ -164,19 +164,45 @@ def test_preview_per_recipient(client, auth, office):
     assert "주민1님께 마을버스 설문" in html
 
 
-def test_a_test_send_reaches_the_staff_address(client, auth, csrf_token, office, relay):
+def test_a_test_send_reaches_the_staff_address(client, auth, csrf_token, office, relay, caplog):
     campaign = create_campaign(office["bus"], segment=create_segment())
     auth.login("bus@example.kr")
     token = csrf_token(f"/campaigns/{campaign.id}")
     client.post(
-        f"/campaigns/{campaign.id}/test", data={"csrf_token": token, "address": "me@sd.go.kr"}
+        f"/campaigns/{campaign.id}/test",
+        data={"csrf_token": token, "address": "Culture@example.kr"},
     )
     queue = queues.get(URGENT)
     assert len(queue) == 1
-    SimpleWorker([queue], connection=queues.redis).work(burst=True)
+    assert "culture@example.kr" not in queue.jobs[0].description.lower()
+    with caplog.at_level("INFO"):
+        SimpleWorker([queue], connection=queues.redis).work(burst=True)
     ((_sender, rcpt, mail, _at),) = relay.received
-    assert rcpt == "me@sd.go.kr" and mail["Subject"].startswith("[테스트] ")
+    assert rcpt == "culture@example.kr" and mail["Subject"].startswith("[테스트] ")
     assert db.session.scalars(select(Message)).all() == []
+    sent = [r.getMessage() for r in caplog.records if "test e-mail" in r.getMessage()]
+    assert sent and "cu*****@example.kr" in sent[0] and "culture@example.kr" not in sent[0]
+
+
+@pytest.mark.parametrize("address", ["me@sd.go.kr", "resident0@example.com", "gone@example.kr"])
+def test_a_test_send_to_anyone_but_active_staff_is_refused(
+    client, auth, csrf_token, office, relay, address
+):
+    create_subscribers(1)
+    create_user("gone@example.kr", Role.DEPARTMENT, office["bus"].department).active = False
+    db.session.commit()
+    campaign = create_campaign(office["bus"], segment=create_segment())
+    auth.login("bus@example.kr")
+    token = csrf_token(f"/campaigns/{campaign.id}")
+    response = client.post(
+        f"/campaigns/{campaign.id}/test",
+        data={"csrf_token": token, "address": address},
+        follow_redirects=True,
+    )
+    assert "사용 중인 직원 계정의 메일 주소로만 보낼 수 있습니다" in response.get_data(as_text=True)
+    assert len(queues.get(URGENT)) == 0
+    SimpleWorker([queues.get(URGENT)], connection=queues.redis).work(burst=True)
+    assert relay.received == []
 
 
 def test_the_form_offers_the_surveys_that_can_be_sent(client, auth, office):
