@@ -130,6 +130,13 @@ class CompiledCampaign:
         self.patterns = LinkPatterns.build()
 
     def render(self, *, token: str, name: str | None) -> Rendered:
+        """The message for one recipient; TemplateProblem if it cannot be rendered for them."""
+        try:
+            return self._render(token, name)
+        except TemplateError as error:
+            raise TemplateProblem(str(error)) from None
+
+    def _render(self, token: str, name: str | None) -> Rendered:
         p = self.patterns
         urls = {
             "survey_link": p.click.format(token=token, link=SURVEY_LINK) if self.has_survey else "",

@@ -4,6 +4,7 @@ import secrets
 
 from flask import current_app
 
+from pcrm.campaigns.backoff import waiting_until
 from pcrm.campaigns.mailing import compile_campaign
 from pcrm.campaigns.models import Campaign, CampaignStatus
 from pcrm.campaigns.progress import finish_if_done
@@ -19,9 +20,12 @@ TEST_TOKEN = "test"  # noqa: S105  (a test e-mail's links lead nowhere: an unkno
 
 def send_batch(campaign_id: int, first_id: int, last_id: int) -> int:
     """Send the campaign's queued messages with ids in [first_id, last_id]; returns how many
-    this run claimed. Messages already claimed or finished are left alone."""
+    this run claimed. Messages already claimed or finished are left alone, and nothing is
+    claimed while the campaign waits for the relay (the reconciler queues the batch again)."""
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None or campaign.status is not CampaignStatus.SENDING:
+        return 0
+    if waiting_until(campaign_id):
         return 0
     ledger = open_ledger()
     try:
