@@ -64,6 +64,12 @@ def encode_words(text: str) -> str:
     return (CRLF + " ").join(f"=?utf-8?b?{word}?=" for word in encoded)
 
 
+NON_ASCII_LOCAL_PART = (
+    "메일 주소의 @ 앞부분에 영문이 아닌 글자(한글 등)가 있어 보낼 수 없습니다. "
+    "주소를 고친 뒤 다시 보내 주세요."
+)
+
+
 class UnsendableAddress(ValueError):
     """The address cannot be written into an SMTP envelope; the message says why, in words."""
 
@@ -77,10 +83,7 @@ def smtp_address(address: str) -> str:
     if not (at and local and domain) or shapeless:
         raise UnsendableAddress("메일 주소의 형식이 올바르지 않아 보낼 수 없습니다.")
     if not local.isascii():
-        raise UnsendableAddress(
-            "메일 주소의 @ 앞부분에 영문이 아닌 글자(한글 등)가 있어 보낼 수 없습니다. "
-            "주소를 고친 뒤 다시 보내 주세요."
-        )
+        raise UnsendableAddress(NON_ASCII_LOCAL_PART)
     if domain.isascii():
         return f"{local}@{domain}"
     try:
