@@ -133,5 +133,6 @@ def test_a_campaign_waiting_for_the_relay_says_so_and_when(client, auth, office)
     panel = client.get(f"/campaigns/{campaign.id}/progress").get_data(as_text=True)
     assert "메일 서버가 지금 메일을 받지 않아 발송을 잠시 멈췄습니다. 다음 시도:" in panel
     assert "451 try later" in panel
+    assert "메일 서버 응답을 기다림" in client.get("/campaigns/").get_data(as_text=True)
     seoul = (campaign.relay_retry_at + timedelta(hours=9)).strftime("%Y-%m-%d %H:%M")
     assert f"다음 시도: {seoul}." in panel
