@@ -84,13 +84,12 @@ class Batch:
     def run(self) -> None:
         try:
             self._send_all()
+            if not self.stopped:
+                self._settle()
         except (ConnectionLost, OSError) as error:
             self._relay_failed(f"메일 서버에 연결할 수 없거나 연결이 끊겼습니다 ({error})")
-            return
         except ClaimLost:
             return
-        if not self.stopped:
-            self._settle()
 
     def _settle(self) -> None:
         """After the last message: the relay refused everyone, or the outcomes stand."""
