@@ -127,6 +127,10 @@ def campaign_settings(environ) -> dict:
         # MAIL_TIMEOUT, or a batch waiting on a slow relay would be taken for dead.
         "CAMPAIGN_STALE_AFTER": _int(environ, "CAMPAIGN_STALE_AFTER", max(120, 3 * timeout)),
         "CAMPAIGN_LATE_AFTER_MINUTES": _int(environ, "CAMPAIGN_LATE_AFTER_MINUTES", 60),
+        # When the relay refuses everyone or cannot be reached: wait this long, doubling up to
+        # the cap (seconds); the reconciler queues the batches again once the wait is over.
+        "CAMPAIGN_RELAY_BACKOFF": _int(environ, "CAMPAIGN_RELAY_BACKOFF", 60),
+        "CAMPAIGN_RELAY_BACKOFF_MAX": _int(environ, "CAMPAIGN_RELAY_BACKOFF_MAX", 1800),
         "MACHINE_OPEN_SECONDS": _int(environ, "MACHINE_OPEN_SECONDS", 10),
     }
 

@@ -63,6 +63,11 @@ class Campaign(TimestampMixin, db.Model):
     held_at: Mapped[datetime | None]
     launched_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    # The relay refused every recipient for now, or could not be reached: no batch sends
+    # before relay_retry_at, and failures in a row set how long the wait is (campaigns.backoff).
+    relay_failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    relay_retry_at: Mapped[datetime | None]
+    relay_error: Mapped[str | None] = mapped_column(String(300))
 
     project: Mapped[Project] = relationship()
     segment: Mapped[Segment | None] = relationship()
@@ -75,6 +80,11 @@ class Campaign(TimestampMixin, db.Model):
     @property
     def department_id(self) -> int:
         return self.project.department_id
+
+    @property
+    def waits_for_relay(self) -> bool:
+        """The relay refused everyone or was out of reach: nothing goes before relay_retry_at."""
+        return self.relay_retry_at is not None and self.relay_retry_at > utcnow()
 
     @property
     def is_series(self) -> bool:

@@ -55,6 +55,15 @@ ATTEMPTED = (
     MessageStatus.BOUNCED_HARD,
     MessageStatus.FAILED,
 )
+# Not delivered, by reason; worth another try: what may have passed (never a hard bounce or an
+# address that must not be written to).
+UNDELIVERED = (
+    MessageStatus.FAILED,
+    MessageStatus.BOUNCED_SOFT,
+    MessageStatus.BOUNCED_HARD,
+    MessageStatus.SUPPRESSED,
+)
+RETRYABLE = (MessageStatus.FAILED, MessageStatus.BOUNCED_SOFT)
 # The office's survey e-mail before PCRM: 82% delivered, 9% of those opened.
 BASELINE = reference()["survey_baseline"]
 
@@ -123,6 +132,19 @@ class Progress:
     @property
     def done(self) -> int:
         return self.total - self.remaining
+
+    @property
+    def undelivered(self) -> list[tuple[MessageStatus, int]]:
+        """The undelivered messages by reason, those with none left out."""
+        return [(s, self.counts[s]) for s in UNDELIVERED if self.counts.get(s)]
+
+    @property
+    def undelivered_total(self) -> int:
+        return sum(n for _status, n in self.undelivered)
+
+    @property
+    def retryable(self) -> int:
+        return sum(self.counts.get(status, 0) for status in RETRYABLE)
 
     @property
     def percent(self) -> int:

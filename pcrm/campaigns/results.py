@@ -34,6 +34,8 @@ def readable_reason(message: Message) -> str:
         return _("받는 서버가 영구적으로 거부했습니다: %(e)s", e=error)
     if message.status is MessageStatus.BOUNCED_SOFT:
         return _("일시적 오류가 계속되어 포기했습니다: %(e)s", e=error)
+    if message.status is MessageStatus.FAILED:
+        return _("보내지 못했습니다: %(e)s", e=error) if error else _("보내지 못했습니다.")
     if message.status is MessageStatus.SUPPRESSED:
         return error or _("발송 시점에 수신 동의가 없거나 발송 제외 주소였습니다.")
     if message.status is MessageStatus.QUEUED and error:

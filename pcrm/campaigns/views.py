@@ -15,7 +15,7 @@ from flask_login import current_user
 
 from pcrm.auth.access import ensure_department, roles_required
 from pcrm.auth.models import Role
-from pcrm.campaigns import disclosure, results, service
+from pcrm.campaigns import disclosure, results, service, undelivered
 from pcrm.campaigns.forms import (
     ActionForm,
     CampaignForm,
@@ -57,7 +57,11 @@ def index():
     status = CampaignStatus(status) if status in set(CampaignStatus) else None
     page = db.paginate(service.visible_campaigns(current_user, status), per_page=PAGE_SIZE)
     return render_template(
-        "campaigns/index.html", page=page, status=status, statuses=CampaignStatus
+        "campaigns/index.html",
+        page=page,
+        status=status,
+        statuses=CampaignStatus,
+        undelivered=undelivered.undelivered_counts([c.id for c in page.items]),
     )
 
 
@@ -219,6 +223,14 @@ def cancel(campaign_id: int):
     """Cancel the campaign; what is unsent stays unsent."""
     act = lambda c, f: service.cancel(c, actor=current_user, reason=f.reason.data)  # noqa: E731
     return _form_action(campaign_id, CancelForm, act, _("캠페인을 취소했습니다."))
+
+
+@bp.post("/<int:campaign_id>/retry")
+@roles_required(*PR)
+def retry(campaign_id: int):
+    """Send the soft-bounced and failed messages again."""
+    act = lambda c, f: undelivered.retry_undelivered(c, actor=current_user)  # noqa: E731
+    return _form_action(campaign_id, ActionForm, act, _("미전달 메시지를 다시 보냅니다."))
 
 
 @bp.post("/<int:campaign_id>/confirm")

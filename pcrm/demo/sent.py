@@ -18,7 +18,9 @@ from pcrm.campaigns.progress import audience
 from pcrm.db import bulk_insert, bulk_insert_returning_ids, foreign_keys_checked_after
 from pcrm.demo.surveys import Respondent, record_responses, respondent_propensity
 from pcrm.extensions import db
+from pcrm.messaging.mail import NON_ASCII_LOCAL_PART
 from pcrm.messaging.models import Event, EventKind, Message, MessageStatus, new_token
+from pcrm.messaging.sending import NOT_REACHABLE
 from pcrm.subscribers.models import Subscriber
 from pcrm.surveys.models import Answer, Response, Survey
 
@@ -28,6 +30,13 @@ CLICKED_ONLY = 0.07  # followed the link and left without answering
 OPENED_ONLY = 0.25
 PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
 NO_SUCH_USER = "550 5.1.1 The email account that you tried to reach does not exist"
+# A few of the undelivered are not hard bounces: (status, SMTP code, reason, attempts). The
+# soft bounces and the failed addresses (corrected in the registry since) are worth a retry.
+A_FEW_OTHERS = (
+    *[(MessageStatus.BOUNCED_SOFT, 452, "4.2.2 Mailbox full, try again later", 6)] * 3,
+    *[(MessageStatus.FAILED, None, NON_ASCII_LOCAL_PART, 1)] * 2,
+    (MessageStatus.SUPPRESSED, None, NOT_REACHABLE, 0),
+)
 
 
 @dataclass
@@ -78,6 +87,15 @@ def _outcome(campaign: Campaign, person: Row, sent_at: datetime, rng, today: dat
     return outcome
 
 
+def _a_few_others(outcomes: list[Outcome]) -> None:
+    bounced = (o.row for o in outcomes if o.row["status"] == MessageStatus.BOUNCED_HARD.value)
+    for row, (status, code, reason, attempts) in zip(bounced, A_FEW_OTHERS, strict=False):
+        row |= {"status": status.value, "smtp_code": code, "last_error": reason}
+        row["attempts"] = attempts
+        if status is MessageStatus.FAILED:  # the address then; the registry holds it corrected
+            row["address"] = f"주민{row['subscriber_id']}@{row['address'].rpartition('@')[2]}"
+
+
 def _events(message_id: int, outcome: Outcome) -> list[dict]:
     row = outcome.row
     base = {"message_id": message_id, "campaign_id": row["campaign_id"], "link_id": None}
@@ -117,6 +135,7 @@ def send_survey_campaign(
     people = _recipients(campaign)
     today = date.today()
     outcomes = [_outcome(campaign, person, sent_at, rng, today) for person in people]
+    _a_few_others(outcomes)
     connection = db.session.connection()
     tables = (Message.__table__, Event.__table__, Response.__table__, Answer.__table__)
     with foreign_keys_checked_after(connection, *tables):

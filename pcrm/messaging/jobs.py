@@ -5,9 +5,11 @@ import secrets
 from flask import current_app
 
 from pcrm.auth.models import User
+from pcrm.campaigns.backoff import hold_campaign, waiting_until
 from pcrm.campaigns.mailing import compile_campaign
 from pcrm.campaigns.models import Campaign, CampaignStatus
 from pcrm.campaigns.progress import finish_if_done
+from pcrm.campaigns.templating import TemplateProblem
 from pcrm.extensions import db
 from pcrm.messaging.ledger import open_ledger
 from pcrm.messaging.mail import MailBuilder
@@ -21,9 +23,17 @@ TEST_TOKEN = "test"  # noqa: S105  (a test e-mail's links lead nowhere: an unkno
 
 def send_batch(campaign_id: int, first_id: int, last_id: int) -> int:
     """Send the campaign's queued messages with ids in [first_id, last_id]; returns how many
-    this run claimed. Messages already claimed or finished are left alone."""
+    this run claimed. Messages already claimed or finished are left alone, and nothing is
+    claimed while the campaign waits for the relay (the reconciler queues the batch again)."""
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None or campaign.status is not CampaignStatus.SENDING:
+        return 0
+    if waiting_until(campaign_id):
+        return 0
+    try:
+        compiled = compile_campaign(campaign)
+    except TemplateProblem as problem:  # stored before today's template rules: nobody's fault
+        hold_campaign(campaign, reason=str(problem))
         return 0
     ledger = open_ledger()
     try:
@@ -31,7 +41,7 @@ def send_batch(campaign_id: int, first_id: int, last_id: int) -> int:
         if claimed:
             recipients, dropped = recipients_of(campaign, claimed)
             ledger.finish_many(dropped, MessageStatus.SUPPRESSED, NOT_REACHABLE)
-            Batch(campaign, ledger, recipients).run()
+            Batch(campaign, ledger, recipients, compiled).run()
     finally:
         ledger.close()
         finish_if_done(campaign_id)

@@ -29,6 +29,10 @@ REFUSED_SQL = (
     "UPDATE message SET status = %s, address = %s, smtp_code = %s, last_error = %s, "
     "attempts = attempts + 1 WHERE id = %s AND status = 'sending'"
 )
+FAILED_SQL = (
+    "UPDATE message SET status = 'failed', address = %s, smtp_code = NULL, last_error = %s, "
+    "attempts = attempts + 1 WHERE id = %s AND status = 'sending'"
+)
 
 
 class ClaimLost(Exception):
@@ -72,6 +76,10 @@ class Ledger:
         values = (status.value, address, code, reason, message_id)
         self.outcomes.write(self.outcomes.refused, values)
 
+    def failed(self, message_id: int, *, address: str, reason: str) -> None:
+        """The message could not be built or rendered for its recipient: it ends here."""
+        self.outcomes.write(self.outcomes.failed, (address, reason, message_id))
+
     def finish_many(self, ids: Iterable[int], status: MessageStatus, error: str | None) -> None:
         """Move claimed messages on together: back to the queue, suppressed or cancelled."""
         ids = list(ids)
@@ -106,12 +114,13 @@ class Outcomes:
         self.postgres = postgres
         self.raw = db.engine.raw_connection()
         driver = self.raw.driver_connection
-        self.sent, self.refused = SENT_SQL, REFUSED_SQL
+        self.sent, self.refused, self.failed = SENT_SQL, REFUSED_SQL, FAILED_SQL
         if postgres:
             driver.autocommit = True
             driver.execute("SET synchronous_commit TO off")
         else:
-            self.sent, self.refused = (sql.replace("%s", "?") for sql in (SENT_SQL, REFUSED_SQL))
+            statements = (SENT_SQL, REFUSED_SQL, FAILED_SQL)
+            self.sent, self.refused, self.failed = (sql.replace("%s", "?") for sql in statements)
             driver.isolation_level = None  # sqlite3: each statement commits
         self.cursor = self.raw.cursor()
 

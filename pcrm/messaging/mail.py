@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from email.utils import formataddr, formatdate, parseaddr
 from pathlib import Path
 
+import idna
 from flask import current_app
 
 from pcrm.campaigns.templating import Rendered
@@ -63,6 +64,34 @@ def encode_words(text: str) -> str:
     return (CRLF + " ").join(f"=?utf-8?b?{word}?=" for word in encoded)
 
 
+NON_ASCII_LOCAL_PART = (
+    "메일 주소의 @ 앞부분에 영문이 아닌 글자(한글 등)가 있어 보낼 수 없습니다. "
+    "주소를 고친 뒤 다시 보내 주세요."
+)
+
+
+class UnsendableAddress(ValueError):
+    """The address cannot be written into an SMTP envelope; the message says why, in words."""
+
+
+def smtp_address(address: str) -> str:
+    """The address as the envelope and the To header carry it: a Unicode domain in punycode
+    (IDNA 2008); a non-ASCII local part needs SMTPUTF8, which the relay is not asked for."""
+    address = (address or "").strip()
+    local, at, domain = address.rpartition("@")
+    shapeless = not address.isprintable() or any(c.isspace() or c in "<>" for c in address)
+    if not (at and local and domain) or shapeless:
+        raise UnsendableAddress("메일 주소의 형식이 올바르지 않아 보낼 수 없습니다.")
+    if not local.isascii():
+        raise UnsendableAddress(NON_ASCII_LOCAL_PART)
+    if domain.isascii():
+        return f"{local}@{domain}"
+    try:
+        return f"{local}@{idna.encode(domain, uts46=True).decode('ascii')}"
+    except idna.IDNAError:
+        raise UnsendableAddress("메일 주소의 @ 뒷부분(도메인)이 올바르지 않습니다.") from None
+
+
 def encode_address(name: str | None, address: str) -> str:
     name = _one_line(name or "")
     if not name:
@@ -107,6 +136,8 @@ class MailBuilder:
         rendered: Rendered,
         unsubscribe_url: str,
     ) -> Envelope:
+        """The message's bytes; UnsendableAddress if `to` cannot go over SMTP."""
+        to = smtp_address(to)
         mid = self.message_id(message_id)
         mailto = f"mailto:unsubscribe+{token}@{self.domain}?subject=unsubscribe"
         headers = [

@@ -2,6 +2,11 @@
 
 Consent is checked again when the batch claims its messages, so an unsubscribe reaches the
 messages still waiting at once (the batch in hand, a few hundred messages, is the only window).
+
+One recipient never stops the batch: a message that cannot be built or rendered for them ends
+failed with the reason. A failure of the relay as a whole is nobody's attempt: when it cannot be
+reached, drops the connection, or refuses every recipient tried for now, the batch's messages go
+back to the queue as they were and the campaign waits (campaigns.backoff).
 """
 
 import time
@@ -10,12 +15,13 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import select
 
-from pcrm.campaigns.mailing import compile_campaign
+from pcrm.campaigns.backoff import note_relay_failure, note_relay_working
 from pcrm.campaigns.models import Campaign, CampaignStatus
 from pcrm.campaigns.progress import audience_filter
+from pcrm.campaigns.templating import CompiledCampaign, TemplateProblem
 from pcrm.extensions import db, queues
 from pcrm.messaging.ledger import ClaimLost, Ledger
-from pcrm.messaging.mail import MailBuilder
+from pcrm.messaging.mail import Envelope, MailBuilder, UnsendableAddress
 from pcrm.messaging.models import Message, MessageStatus
 from pcrm.messaging.rate import SendRate
 from pcrm.messaging.smtp import ConnectionLost, Refusal, send_one, smtp_connection
@@ -23,6 +29,10 @@ from pcrm.subscribers.models import Subscriber
 
 HEARTBEAT_SECONDS = 2.0
 NOT_REACHABLE = "발송 시점에 수신 동의가 없거나 발송 제외 주소입니다."
+# Temporary refusals in a row with nothing accepted: from RELAY_SAMPLE on the batch stops
+# trying; from RELAY_MIN on they are the relay's, not the recipients' (fewer prove nothing).
+RELAY_SAMPLE = 10
+RELAY_MIN = 3
 
 
 class TemporarySendError(Exception):
@@ -55,46 +65,72 @@ def recipients_of(campaign: Campaign, ids: list[int]) -> tuple[list[Recipient], 
 class Batch:
     """Sends the claimed messages of one batch job, recording each outcome as it happens."""
 
-    def __init__(self, campaign: Campaign, ledger: Ledger, recipients: list[Recipient]):
+    def __init__(
+        self,
+        campaign: Campaign,
+        ledger: Ledger,
+        recipients: list[Recipient],
+        compiled: CompiledCampaign,
+    ):
         config = current_app.config
         self.campaign_id, self.ledger = campaign.id, ledger
         self.pending = {r.message_id: r for r in recipients}
-        self.compiled = compile_campaign(campaign)
+        self.compiled = compiled
         self.builder = MailBuilder(list_id=f"campaign-{campaign.id}")
         self.rate = SendRate(config["MAIL_SEND_RATE"], queues.url)
         self.max_attempts = config["MAIL_MAX_ATTEMPTS"]
         self.deferred = 0
+        # Temporarily refused before the relay accepted anything: not yet counted, still claimed.
+        self.held: dict[int, Refusal] = {}
+        self.accepted = self.stopped = False
         self.beat = time.monotonic()
         db.session.commit()  # hold no read transaction open while the batch works
 
     def run(self) -> None:
         try:
-            with smtp_connection() as connection:
-                for recipient in list(self.pending.values()):
-                    if not self._still_sending():
-                        return
-                    self._send(connection.host, recipient)
+            self._send_all()
+            if not self.stopped:
+                self._settle()
         except (ConnectionLost, OSError) as error:
-            self._requeue_pending(f"메일 서버 연결 실패: {error}")
-            raise TemporarySendError(str(error)) from error
+            self._relay_failed(f"메일 서버에 연결할 수 없거나 연결이 끊겼습니다 ({error})")
         except ClaimLost:
             return
+
+    def _settle(self) -> None:
+        """After the last message: the relay refused everyone, or the outcomes stand."""
+        if len(self.held) >= RELAY_MIN:
+            first = next(iter(self.held.values()))
+            self._relay_failed(
+                f"메일 서버가 지금은 메일을 받지 않습니다 ({first.code} {first.reason})"
+            )
+            return
+        self._count_held()
+        if self.accepted:
+            note_relay_working(self.campaign_id)
         if self.deferred:
             raise TemporarySendError(f"{self.deferred}건이 일시적 오류로 다시 시도를 기다립니다")
 
+    def _send_all(self) -> None:
+        with smtp_connection() as connection:
+            for recipient in list(self.pending.values()):
+                if len(self.held) >= RELAY_SAMPLE or not self._still_sending():
+                    return
+                self._send(connection.host, recipient)
+
     def _send(self, host, recipient: Recipient) -> None:
-        rendered = self.compiled.render(token=recipient.token, name=recipient.name)
-        one_click = self.compiled.patterns.one_click.format(token=recipient.token)
-        envelope = self.builder.build(
-            message_id=recipient.message_id,
-            token=recipient.token,
-            to=recipient.email,
-            name=recipient.name,
-            rendered=rendered,
-            unsubscribe_url=one_click,
-        )
+        try:
+            envelope = self._build(recipient)
+        except (TemplateProblem, UnsendableAddress) as problem:
+            del self.pending[recipient.message_id]
+            self.ledger.failed(recipient.message_id, address=recipient.email, reason=str(problem))
+            return
         self.rate.wait()
         refusal = send_one(host, envelope.mail_from, envelope.to, envelope.data)
+        if refusal is not None and not refusal.permanent and not self.accepted:
+            # The relay's refusal or this recipient's? The next answers tell; until then, held.
+            self.held[recipient.message_id] = refusal
+            return
+        self._relay_took_mail()
         del self.pending[recipient.message_id]
         if refusal is None:
             self.ledger.sent(
@@ -102,6 +138,34 @@ class Batch:
             )
         else:
             self._refused(recipient, refusal)
+
+    def _build(self, recipient: Recipient) -> Envelope:
+        rendered = self.compiled.render(token=recipient.token, name=recipient.name)
+        return self.builder.build(
+            message_id=recipient.message_id,
+            token=recipient.token,
+            to=recipient.email,
+            name=recipient.name,
+            rendered=rendered,
+            unsubscribe_url=self.compiled.patterns.one_click.format(token=recipient.token),
+        )
+
+    def _relay_took_mail(self) -> None:
+        """An answer for one recipient (accepted, or refused for good): the relay works, so the
+        temporary refusals held so far were the recipients' own and count as attempts."""
+        if not self.accepted:
+            self.accepted = True
+            self._count_held()
+
+    def _count_held(self) -> None:
+        for message_id, refusal in list(self.held.items()):
+            self._refused(self.pending.pop(message_id), refusal)
+        self.held.clear()
+
+    def _relay_failed(self, reason: str) -> None:
+        """Every unrecorded message back to the queue, attempts untouched; the campaign waits."""
+        self.ledger.finish_many(self.pending, MessageStatus.QUEUED, reason)
+        note_relay_failure(self.campaign_id, reason)
 
     def _refused(self, recipient: Recipient, refusal: Refusal) -> None:
         status = MessageStatus.BOUNCED_HARD
@@ -133,7 +197,5 @@ class Batch:
             return True
         outcome = MessageStatus.CANCELLED if status is CampaignStatus.CANCELLED else None
         self.ledger.finish_many(self.pending, outcome or MessageStatus.QUEUED, None)
+        self.stopped = True
         return False
-
-    def _requeue_pending(self, error: str) -> None:
-        self.ledger.finish_many(self.pending, MessageStatus.QUEUED, error)

@@ -2,10 +2,10 @@ from sqlalchemy import func, select
 
 from pcrm.campaigns.invitation import survey_problem
 from pcrm.campaigns.models import Campaign, CampaignKind, CampaignStatus
-from pcrm.campaigns.progress import funnel
+from pcrm.campaigns.progress import funnel, progress
 from pcrm.demo import load_demo
 from pcrm.extensions import db
-from pcrm.messaging.models import Event, EventKind, Message
+from pcrm.messaging.models import Event, EventKind, Message, MessageStatus
 from pcrm.surveys.models import Response
 
 
@@ -54,3 +54,22 @@ def test_the_sent_campaign_and_its_survey_tell_one_story(app):
     assert figures.responded == len(answered)
     assert figures.opened / figures.delivered > 2 * figures.baseline_open  # beat the old 9%
     assert figures.responded <= figures.clicked <= figures.opened <= figures.delivered
+
+
+def test_the_sent_campaign_has_a_few_undelivered_messages_with_reasons(app):
+    load_demo(subscribers=3000, seed=7)
+    bus = db.session.scalar(select(Campaign).where(Campaign.name == "마을버스 이용 만족도 조사"))
+    undelivered = dict(progress(bus.id).undelivered)
+    assert set(undelivered) == {
+        MessageStatus.FAILED,
+        MessageStatus.BOUNCED_SOFT,
+        MessageStatus.BOUNCED_HARD,
+        MessageStatus.SUPPRESSED,
+    }
+    assert progress(bus.id).retryable < undelivered[MessageStatus.BOUNCED_HARD]
+    reasons = db.session.scalars(
+        select(Message.last_error).where(
+            Message.campaign_id == bus.id, Message.status != MessageStatus.SENT
+        )
+    )
+    assert all(reasons)

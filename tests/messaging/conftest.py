@@ -16,6 +16,7 @@ class Relay:
     def __init__(self):
         self.received = []  # (envelope sender, recipient, parsed message, arrival time)
         self.answers: dict[str, str] = {}  # recipient -> SMTP reply to RCPT TO
+        self.refuse_all: str | None = None  # the reply to every RCPT TO, when set
         self.on_data = None
         self.controller: Controller | None = None
 
@@ -34,7 +35,7 @@ class Relay:
             self.controller = None
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        answer = self.answers.get(address)
+        answer = self.refuse_all or self.answers.get(address)
         if answer:
             return answer
         envelope.rcpt_tos.append(address)

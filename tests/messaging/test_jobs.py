@@ -115,16 +115,6 @@ def test_temporary_refusals_give_up_after_the_attempt_limit(relay, app):
     assert campaign.status is CampaignStatus.SENT
 
 
-def test_an_unreachable_relay_leaves_every_message_queued_for_a_retry(app):
-    campaign, _people = _launch(2)
-    first, last = batch_ranges(campaign.id)[0]
-    with pytest.raises(TemporarySendError):
-        send_batch(campaign.id, first, last)  # MAIL_PORT 1: nothing listens
-    messages = db.session.scalars(select(Message)).all()
-    assert {m.status for m in messages} == {MessageStatus.QUEUED}
-    assert all("연결 실패" in m.last_error for m in messages)
-
-
 def test_the_send_rate_holds_in_every_second_across_workers(relay, app, monkeypatch):
     # When the limiter lets each message go (arrival times would add the relay's jitter).
     allowed, wait = [], SendRate.wait
