@@ -96,6 +96,9 @@ def from_environment(instance_path: Path, environ=os.environ) -> dict:
         "SESSION_COOKIE_SECURE": _flag(environ.get("SESSION_COOKIE_SECURE"), mode == "production"),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _flag(environ.get("SESSION_COOKIE_SECURE"), mode == "production"),
+        # Also how long a sign-in lasts at most: older sessions are refused and deleted.
+        "REMEMBER_COOKIE_DURATION": timedelta(days=_int(environ, "SESSION_MAX_DAYS", 14)),
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
         "PASSWORD_HASH_METHOD": "scrypt",  # werkzeug's; the tests use a cheap one for speed
         "LOGIN_RATE_LIMIT": environ.get("LOGIN_RATE_LIMIT", "10 per 15 minutes"),

@@ -42,7 +42,8 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Sign out."""
+    """Sign out: this sign-in's cookies stop working, also any copy of them."""
+    service.end_session(current_user)
     logout_user()
     flash(_("로그아웃했습니다."), "info")
     return redirect(url_for("auth.login"))
