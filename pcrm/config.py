@@ -100,6 +100,10 @@ def from_environment(instance_path: Path, environ=os.environ) -> dict:
         # Also how long a sign-in lasts at most: older sessions are refused and deleted.
         "REMEMBER_COOKIE_DURATION": timedelta(days=_int(environ, "SESSION_MAX_DAYS", 14)),
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+        # Browsers keep to https for this long once they have seen the site over it.
+        "HSTS_MAX_AGE": _int(
+            environ, "HSTS_MAX_AGE", 365 * 24 * 3600 if mode == "production" else 0
+        ),
         "PASSWORD_HASH_METHOD": "scrypt",  # werkzeug's; the tests use a cheap one for speed
         # Failed sign-ins: per account from one address, and per address over all accounts.
         # Never per account alone, or anyone could lock a colleague out by guessing.
