@@ -71,12 +71,13 @@ def logout():
 def too_many_attempts(error):
     """The form again, saying when this address may try again."""
     limit = limiter.current_limit
-    retry_at = datetime.fromtimestamp(limit.reset_at, UTC) if limit else utcnow()
-    retry_at = max(retry_at, utcnow() + timedelta(minutes=1))
+    free_at = datetime.fromtimestamp(limit.reset_at, UTC) if limit else utcnow()
+    # Up to the next whole minute: the page shows hours and minutes, never a time too early.
+    retry_at = (free_at + timedelta(seconds=59)).replace(second=0, microsecond=0)
     when = local_datetime(retry_at, "HH:mm")
     flash(_("로그인 시도가 너무 많습니다. %(time)s 이후에 다시 시도하세요.", time=when), "error")
     response = current_app.make_response(
         (render_template("auth/login.html", form=LoginForm()), 429)
     )
-    response.headers["Retry-After"] = str(int((retry_at - utcnow()).total_seconds()))
+    response.headers["Retry-After"] = str(max(1, int((retry_at - utcnow()).total_seconds())))
     return response
