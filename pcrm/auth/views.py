@@ -28,7 +28,7 @@ def _address_limit() -> str:
 
 def _account_from_address() -> str:
     """Failures count per account *and* address: a stranger cannot lock a colleague out."""
-    email = (request.form.get("email") or "").strip().lower()
+    email = (request.form.get("email") or "").strip().lower()[:254]
     return f"{get_remote_address()} {email}"
 
 
