@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from pcrm import config, errors, extensions
+from pcrm import config, errors, extensions, security
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,6 +51,7 @@ def register_extensions(app: Flask) -> None:
     i18n.init_app(app)
     access.init_app(app)
     menu.init_app(app)
+    security.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -96,9 +96,19 @@ def from_environment(instance_path: Path, environ=os.environ) -> dict:
         "SESSION_COOKIE_SECURE": _flag(environ.get("SESSION_COOKIE_SECURE"), mode == "production"),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _flag(environ.get("SESSION_COOKIE_SECURE"), mode == "production"),
+        # Also how long a sign-in lasts at most: older sessions are refused and deleted.
+        "REMEMBER_COOKIE_DURATION": timedelta(days=_int(environ, "SESSION_MAX_DAYS", 14)),
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+        # Browsers keep to https for this long once they have seen the site over it.
+        "HSTS_MAX_AGE": _int(
+            environ, "HSTS_MAX_AGE", 365 * 24 * 3600 if mode == "production" else 0
+        ),
         "PASSWORD_HASH_METHOD": "scrypt",  # werkzeug's; the tests use a cheap one for speed
+        # Failed sign-ins: per account from one address, and per address over all accounts.
+        # Never per account alone, or anyone could lock a colleague out by guessing.
         "LOGIN_RATE_LIMIT": environ.get("LOGIN_RATE_LIMIT", "10 per 15 minutes"),
+        "LOGIN_ADDRESS_RATE_LIMIT": environ.get("LOGIN_ADDRESS_RATE_LIMIT", "50 per 15 minutes"),
         # Reverse proxies in front that set X-Forwarded-For/-Proto/-Host: without trusting
         # them, every visitor has the proxy's address and shares one login rate limit.
         "PROXY_COUNT": _int(environ, "PROXY_COUNT", 1 if mode == "production" else 0),

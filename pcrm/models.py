@@ -1,6 +1,6 @@
 """Imports every domain's models, so metadata and mappers see the whole schema."""
 
-from pcrm.auth.models import Department, User  # noqa: F401
+from pcrm.auth.models import Department, StaffSession, User  # noqa: F401
 from pcrm.campaigns.models import Campaign, CampaignTransition  # noqa: F401
 from pcrm.messaging.models import Event, Message, Suppression  # noqa: F401
 from pcrm.projects.models import Project  # noqa: F401

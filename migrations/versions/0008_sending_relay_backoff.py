@@ -1,6 +1,6 @@
 """campaigns: the relay backoff (failures in a row, next try, the relay's words)
 
-Revision ID: 0008_sending_relay_backoff
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-11-30 16:40:00.000000
 
@@ -12,8 +12,8 @@ import pcrm.db
 
 
 # revision identifiers, used by Alembic.
-revision = '0008_sending_relay_backoff'
-down_revision = '0007'
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

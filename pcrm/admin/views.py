@@ -43,7 +43,18 @@ def edit_user(user_id: int):
     if changed is not None:
         flash(_("%(name)s 님의 계정을 저장했습니다.", name=user.name), "success")
         return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=user)
+    sessions = service.open_sessions(user)
+    return render_template("admin/user_form.html", form=form, user=user, sessions=sessions)
+
+
+@bp.post("/users/<int:user_id>/sessions/end")
+@roles_required(Role.ADMIN)
+def end_sessions(user_id: int):
+    """Sign a staff member out on every device (a lost laptop, a shared password)."""
+    user = db.get_or_404(User, user_id)
+    ended = service.end_all_sessions(user, actor=current_user)
+    flash(_("%(name)s 님의 로그인 세션 %(n)d개를 끝냈습니다.", name=user.name, n=ended), "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
 @bp.get("/departments")

@@ -10,8 +10,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from pcrm.auth.models import Role, User
+from pcrm.auth.service import user_for_session
 from pcrm.errors import NotFound
-from pcrm.extensions import db, login
+from pcrm.extensions import login
 from pcrm.schema import ensure_migrated
 
 
@@ -62,6 +63,5 @@ def init_app(app: Flask) -> None:
     app.before_request(_guard)
 
     @login.user_loader
-    def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+    def load_user(session_token: str) -> User | None:
+        return user_for_session(session_token)

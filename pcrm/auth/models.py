@@ -1,6 +1,7 @@
 """Staff: departments and the people who sign in."""
 
 import enum
+import hashlib
 from datetime import datetime
 
 from flask import current_app
@@ -10,7 +11,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from pcrm.db import TimestampMixin, str_enum
+from pcrm.db import TimestampMixin, str_enum, utcnow
 from pcrm.extensions import db
 
 
@@ -50,6 +51,24 @@ class User(UserMixin, TimestampMixin, db.Model):
     last_login_at: Mapped[datetime | None]
 
     department: Mapped[Department | None] = relationship(back_populates="users")
+    sessions: Mapped[list["StaffSession"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    # The token of the sign-in this request came with (set by the user loader, not stored):
+    # Flask-Login keeps get_id() in the session and the remember cookie, so both die with it.
+    session_token = None
+
+    def get_id(self) -> str:
+        if not self.session_token:
+            raise RuntimeError("a staff member signs in through auth.service.authenticate")
+        return self.session_token
+
+    # UserMixin compares get_id(), which is now a sign-in, not the person; the session's
+    # identity map holds one object per row, so identity is the person.
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
 
     @property
     def is_active(self) -> bool:
@@ -68,3 +87,19 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def token_digest(token: str) -> str:
+    """What is stored of a session token: a copy of the database alone cannot sign anyone in."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class StaffSession(db.Model):
+    """One sign-in of a staff member; deleting the row ends it, wherever its cookies went."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="sessions")

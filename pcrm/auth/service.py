@@ -1,16 +1,19 @@
 """Staff accounts: sign-in and management."""
 
+import secrets
 from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func
+from sqlalchemy import delete, func
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from pcrm.auth.models import Department, Role, User
+from pcrm.auth.models import Department, Role, StaffSession, User, token_digest
 from pcrm.db import utcnow
 from pcrm.errors import Conflict, Invalid
 from pcrm.extensions import db
+from pcrm.subscribers.access_log import record_access
+from pcrm.subscribers.models import AccessAction
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -26,7 +29,7 @@ def find_user(email: str) -> User | None:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with this e-mail and password, or None; commits the sign-in time."""
+    """The active user with this e-mail and password, signed in with a new session, or None."""
     user = find_user(email.strip())
     if user is None:
         check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
@@ -34,8 +37,67 @@ def authenticate(email: str, password: str) -> User | None:
     if not user.check_password(password) or not user.active:
         return None
     user.last_login_at = utcnow()
+    _start_session(user)
     db.session.commit()
     return user
+
+
+def _session_cutoff():
+    return utcnow() - current_app.config["REMEMBER_COOKIE_DURATION"]
+
+
+def _start_session(user: User) -> None:
+    """A new random token for this sign-in: every sign-in gets cookies of its own."""
+    db.session.execute(delete(StaffSession).where(StaffSession.created_at < _session_cutoff()))
+    user.session_token = secrets.token_urlsafe(32)
+    db.session.add(StaffSession(user=user, token_digest=token_digest(user.session_token)))
+
+
+def user_for_session(token: str) -> User | None:
+    """The active staff member signed in with this token, unless the session has ended."""
+    query = (
+        db.select(User)
+        .join(StaffSession)
+        .where(StaffSession.token_digest == token_digest(token), User.active.is_(True))
+        .where(StaffSession.created_at >= _session_cutoff())
+    )
+    user = db.session.scalar(query)
+    if user is not None:
+        user.session_token = token
+    return user
+
+
+def end_session(user: User) -> None:
+    """Sign out: the token of this sign-in stops working, in every copy of its cookies."""
+    if user.session_token:
+        digest = token_digest(user.session_token)
+        db.session.execute(delete(StaffSession).where(StaffSession.token_digest == digest))
+        db.session.commit()
+
+
+def _end_sessions(user: User, *, keep: str | None = None) -> int:
+    query = delete(StaffSession).where(StaffSession.user_id == user.id)
+    if keep:
+        query = query.where(StaffSession.token_digest != token_digest(keep))
+    return db.session.execute(query).rowcount
+
+
+def end_all_sessions(user: User, *, actor: User) -> int:
+    """An admin signs a staff member out everywhere; recorded in the access log."""
+    ended = _end_sessions(user)
+    what = _("직원 계정 %(email)s의 로그인 세션 종료", email=user.email)
+    record_access(user=actor, action=AccessAction.END_SESSIONS, what=what, record_count=ended)
+    db.session.commit()
+    return ended
+
+
+def open_sessions(user: User) -> int:
+    """How many sign-ins of this staff member are still open."""
+    query = db.select(func.count()).select_from(StaffSession)
+    query = query.where(
+        StaffSession.user_id == user.id, StaffSession.created_at >= _session_cutoff()
+    )
+    return db.session.scalar(query)
 
 
 def _check_role(role: Role, department: Department | None) -> None:
@@ -86,6 +148,8 @@ def update_user(
     if password:
         _check_password(password)
         user.set_password(password)
+        # Whoever knew the old password is signed out; an admin changing their own keeps this one.
+        _end_sessions(user, keep=actor.session_token if actor and actor.id == user.id else None)
     user.name, user.role, user.active = name.strip(), role, active
     user.department = department
     db.session.commit()

@@ -38,6 +38,7 @@ class ConsentSource(enum.StrEnum):
     WEB_FORM = "web_form"
     PAPER_FORM = "paper_form"
     IMPORT = "import"
+    END_SESSIONS = "end_sessions"  # an admin signed a staff member out everywhere
     STAFF = "staff"
     PREFERENCES_LINK = "preferences_link"
     UNSUBSCRIBE_LINK = "unsubscribe_link"
@@ -174,6 +175,7 @@ class AccessAction(enum.StrEnum):
     EDIT = "edit"
     ERASE = "erase"
     IMPORT = "import"
+    END_SESSIONS = "end_sessions"  # an admin signed a staff member out everywhere
 
 
 ACCESS_ACTION_LABELS = labels.register({
@@ -182,6 +184,7 @@ ACCESS_ACTION_LABELS = labels.register({
     AccessAction.EDIT: _l("수정"),
     AccessAction.ERASE: _l("삭제(파기)"),
     AccessAction.IMPORT: _l("파일 가져오기"),
+    AccessAction.END_SESSIONS: _l("직원 로그인 세션 종료"),
 })  # fmt: skip
 
 

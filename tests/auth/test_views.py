@@ -1,4 +1,6 @@
 import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from pcrm.auth.models import Role
 from pcrm.extensions import db
@@ -66,15 +68,53 @@ def test_a_deactivated_account_loses_its_open_session(client, auth):
     assert client.get("/").headers["Location"].startswith("/login")
 
 
-def test_login_is_rate_limited(app, client, auth, monkeypatch):
+THROTTLED = "로그인 시도가 너무 많습니다."
+
+
+def test_failed_sign_ins_are_throttled_with_when_to_try_again(app, client, auth, monkeypatch):
     monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", "3 per minute")
     create_user("pr@example.kr")
     for _ in range(3):
         assert auth.login("pr@example.kr", "wrong password").status_code == 200
     response = auth.login("pr@example.kr")  # even the right password waits now
     assert response.status_code == 429
-    assert "요청이 너무 많습니다" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert THROTTLED in page
+    shown = re.search(r"(\d\d:\d\d) 이후에 다시 시도하세요", page).group(1)
+    seoul = datetime.now(ZoneInfo("Asia/Seoul"))
+    assert shown in {(seoul + timedelta(minutes=m)).strftime("%H:%M") for m in (1, 2)}
+    assert 0 < int(response.headers["Retry-After"]) <= 120
+    assert 'name="password"' in page  # the form is there to try again later
     assert client.get("/login").status_code == 200  # the form itself stays readable
+
+
+def test_successful_sign_ins_do_not_count_towards_the_limit(app, client, auth, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", "2 per minute")
+    create_user("pr@example.kr")
+    for _ in range(4):
+        assert auth.login("pr@example.kr").status_code == 302
+        auth.logout()
+
+
+def _attempt_from(client, address: str, email: str, password: str = "wrong password"):
+    headers = {"X-Forwarded-For": address}
+    page = client.get("/login", headers=headers).text
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    form = {"email": email, "password": password, "csrf_token": token}
+    return client.post("/login", data=form, headers=headers)
+
+
+def test_a_stranger_cannot_lock_a_colleague_out(app, make_app):
+    create_user("pr@example.kr")
+    behind_proxy = make_app(PROXY_COUNT=1)
+    stranger, colleague = behind_proxy.test_client(), behind_proxy.test_client()
+    answers = [_attempt_from(stranger, "203.0.113.5", "pr@example.kr") for _ in range(20)]
+    assert answers[0].status_code == 200 and answers[-1].status_code == 429
+    assert THROTTLED in answers[-1].text
+
+    signed_in = _attempt_from(colleague, "198.51.100.7", "pr@example.kr", PASSWORD)
+    assert signed_in.status_code == 302
+    assert colleague.get("/", headers={"X-Forwarded-For": "198.51.100.7"}).status_code == 200
 
 
 def test_the_rate_limit_is_kept_in_redis(app, auth, monkeypatch):
@@ -125,14 +165,10 @@ def test_department_staff_see_their_department_in_the_header(client, sign_in):
 
 
 def test_behind_a_proxy_each_visitor_has_their_own_login_limit(make_app):
-    client = make_app(PROXY_COUNT=1, LOGIN_RATE_LIMIT="2 per minute").test_client()
+    client = make_app(PROXY_COUNT=1, LOGIN_ADDRESS_RATE_LIMIT="2 per minute").test_client()
 
     def attempt(address: str, email: str) -> int:
-        headers = {"X-Forwarded-For": address}
-        page = client.get("/login", headers=headers).text
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-        form = {"email": email, "password": "wrong password", "csrf_token": token}
-        return client.post("/login", data=form, headers=headers).status_code
+        return _attempt_from(client, address, email).status_code
 
     assert attempt("203.0.113.5", "a@example.kr") == 200
     assert attempt("203.0.113.5", "b@example.kr") == 200
