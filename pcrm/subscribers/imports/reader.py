@@ -163,8 +163,10 @@ def _unreadable_xlsx(error: Exception) -> Invalid:
     if any(isinstance(cause, DefusedXmlException) for cause in _causes(error)):
         # Entity declarations (billion laughs, external entities) never come from Excel.
         return Invalid(
-            _("XLSX 파일에 허용하지 않는 XML 선언(DTD·엔티티)이 있어 읽지 않았습니다. ")
-            + _("Excel에서 새 통합 문서로 다시 저장해 주세요.")
+            _(
+                "XLSX 파일에 허용하지 않는 XML 선언(DTD·엔티티)이 있어 읽지 않았습니다. "
+                "Excel에서 새 통합 문서로 다시 저장해 주세요."
+            )
         )
     return Invalid(_("XLSX 파일을 열 수 없습니다. 파일이 손상되었거나 다른 형식입니다."))
 
