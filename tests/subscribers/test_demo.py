@@ -1,7 +1,11 @@
+from datetime import date
+
 import pytest
 
 from pcrm.demo import DEMO_PASSWORD, demo_accounts, load_demo
+from pcrm.demo.people import synthetic_subscribers
 from pcrm.extensions import db
+from pcrm.subscribers.age import may_be_under_14
 from pcrm.subscribers.imports.models import ImportBatch, ImportStatus
 from pcrm.subscribers.models import Segment
 
@@ -27,3 +31,9 @@ def test_demo_import_history_shows_under_14_rows_refused(client, auth):
     assert "건너뜀" in page
     report = client.get(f"/subscribers/imports/{batch.id}/report.csv").get_data().decode()
     assert report.count("만 14세 미만") == 2
+
+
+def test_no_demo_subscriber_may_be_under_14():
+    today = date.today()
+    people = synthetic_subscribers(20_000, seed=2015, today=today)
+    assert not any(may_be_under_14(p["birth_year"], today) for p in people)
