@@ -87,7 +87,7 @@ def main() -> None:
         batch = service.upload_import(filename="bench.csv", content=content, user=None)
         service.start_import(
             batch, mapping=batch.mapping, source=f"bench {tag}", grant_channels=True,
-            user=None, enqueue=False,
+            enqueue=False,
         )  # fmt: skip
         run_import(batch.id)
         elapsed = time.perf_counter() - started

@@ -18,6 +18,7 @@ from pcrm.db import (
     utcnow,
 )
 from pcrm.demo.campaigns import NEWSLETTER_PROJECT, load_campaigns
+from pcrm.demo.imports import load_imports
 from pcrm.demo.people import synthetic_subscribers
 from pcrm.demo.segments import load_segments
 from pcrm.demo.surveys import load_surveys
@@ -174,6 +175,7 @@ def load_demo(*, subscribers: int = 3000, seed: int = 2015) -> DemoSummary:
         _load_office()
     if _count(Subscriber) == 0 and subscribers > 0:
         _load_subscribers(subscribers, seed)
+    load_imports()
     load_segments()
     if _count(Survey) == 0:
         load_surveys(seed)

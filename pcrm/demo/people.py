@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from pcrm.reference import reference
-from pcrm.subscribers.age import BY_CODE
+from pcrm.subscribers.age import BY_CODE, GUARDIAN_AGE
 
 SURNAMES = "김이박최정강조윤장임한오서신권황안송류홍전고문양손배백허남심노하곽성차주우구민"
 GIVEN = "민서지현수영준우진호은하윤도연성예주원경아재혜승태희정동소채유나라선"
@@ -34,8 +34,9 @@ def _weighted(rng: random.Random, items: list[dict]) -> dict:
 def _birth_year(rng: random.Random, year: int) -> int:
     band = BY_CODE[_weighted(rng, reference()["age_bands"])["code"]]
     earliest, latest = band.birth_years(year)
-    # Under-20s who subscribe are mostly 14 or over (younger ones need a guardian).
-    latest = min(latest, year - 14)
+    # Under-20s who subscribe are past the guardian rule: with only a birth year, someone who
+    # turns 14 this year may still be 13 (age.may_be_under_14), and the demo has no guardians.
+    latest = min(latest, year - GUARDIAN_AGE - 1)
     return rng.randint(earliest if earliest is not None else year - 90, latest)
 
 

@@ -37,3 +37,14 @@ def age_band(birth_year: int | None, today: date | None = None) -> AgeBand | Non
         if age >= band.low and (band.high is None or age <= band.high):
             return band
     return None
+
+
+# 개인정보보호법 §22-2: under 14, a legal guardian consents for the child.
+GUARDIAN_AGE = 14
+
+
+def may_be_under_14(birth_year: int | None, today: date | None = None) -> bool:
+    """With only a birth year, anyone who turns 14 this year may still be 13: ask a guardian."""
+    if birth_year is None:
+        return False
+    return (today or date.today()).year - birth_year <= GUARDIAN_AGE

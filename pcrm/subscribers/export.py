@@ -90,7 +90,7 @@ def rows(browse: finder.Browse) -> Iterator[list]:
         db.session.expire_all()
 
 
-def export_registry(browse: finder.Browse, *, fmt: str, user: User) -> Export:
+def export_registry(browse: finder.Browse, *, fmt: str, user: User | None) -> Export:
     """The filtered list as a file; logged (who, what, how many) before it is handed over."""
     count = finder.total(browse)
     what = _("명단 내려받기 (%(fmt)s): %(filter)s", fmt=fmt.upper(), filter=finder.describe(browse))

@@ -106,6 +106,9 @@ class SubscriberForm(FlaskForm):
     )
     dong_id = SelectField(_l("동"), coerce=lambda v: int(v) if v else None, choices=[])
     business_type_code = SelectField(_l("업종 (사업자)"), choices=[])
+    guardian_agreed = BooleanField(
+        _l("만 14세 미만: 법정대리인의 동의를 받았습니다 (동의 근거에 적으세요)")
+    )
     fields = MultiCheckboxField(_l("관심분야"), choices=[])
     channels = MultiCheckboxField(_l("수신 동의"), choices=choices.options(choices.CHANNELS))
     night_sms = BooleanField(_l("야간(21시~08시) 문자 수신 동의"))

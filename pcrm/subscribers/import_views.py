@@ -47,6 +47,7 @@ def _mapping_page(batch, form, mapping, checked=None):
     return render_template(
         "subscribers/import_mapping.html",
         batch=batch, form=form, mapping=mapping, targets=targets, checked=checked,
+        preview_rows=service.PREVIEW_ROWS,
     )  # fmt: skip
 
 
@@ -65,7 +66,7 @@ def import_batch(batch_id: int):
         try:
             service.start_import(
                 batch, mapping=mapping, source=form.source.data,
-                grant_channels=form.grant_channels.data, user=current_user,
+                grant_channels=form.grant_channels.data,
             )  # fmt: skip
         except DomainError as error:
             flash(error.message, "error")

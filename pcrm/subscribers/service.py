@@ -14,6 +14,7 @@ from pcrm.messaging.models import Message
 from pcrm.subscribers import browse as finder
 from pcrm.subscribers.access_log import record_access
 from pcrm.subscribers.addresses import normalise_email, normalise_phone
+from pcrm.subscribers.age import may_be_under_14
 from pcrm.subscribers.consent import apply_choices, unsubscribe_everything
 from pcrm.subscribers.models import (
     AccessAction,
@@ -45,6 +46,7 @@ class SubscriberData:
     fields: frozenset[str] = frozenset()
     channels: frozenset[Channel] = frozenset()
     night_sms: bool = False
+    guardian_agreed: bool = False  # staff hold a legal guardian's consent for an under-14
 
 
 @dataclass
@@ -124,6 +126,21 @@ def _checked_addresses(data: SubscriberData, subscriber: Subscriber | None) -> t
     return email.value, phone.value
 
 
+def _check_guardian(subscriber: Subscriber | None, data: SubscriberData) -> None:
+    """No consent recorded for someone who may be under 14 without a guardian's (§22-2)."""
+    if not may_be_under_14(data.birth_year) or not (data.fields or data.channels):
+        return
+    if data.guardian_agreed or (subscriber is not None and subscriber.guardian_consent):
+        return
+    raise Invalid(
+        _(
+            "만 14세 미만일 수 있는 사람(%(year)s년생)은 법정대리인의 동의를 받은 때에만 "
+            "관심분야와 수신 동의를 기록할 수 있습니다.",
+            year=data.birth_year,
+        )
+    )
+
+
 def _write(subscriber: Subscriber, data: SubscriberData, email: str | None, phone: str | None):
     if email != subscriber.email:
         subscriber.email = email
@@ -136,6 +153,7 @@ def _write(subscriber: Subscriber, data: SubscriberData, email: str | None, phon
     subscriber.dong_id = data.dong_id
     subscriber.business_type_code = data.business_type_code if data.kind is Kind.BUSINESS else None
     subscriber.night_sms_opt_in = data.night_sms and Channel.SMS in data.channels
+    subscriber.guardian_consent = subscriber.guardian_consent or data.guardian_agreed
 
 
 def _channels(data: SubscriberData, email, phone) -> set[Channel]:
@@ -150,6 +168,7 @@ def save_subscriber(
     if subscriber is not None and subscriber.erased_at is not None:
         raise Conflict(_("삭제된 구독자는 고칠 수 없습니다."))
     email, phone = _checked_addresses(data, subscriber)
+    _check_guardian(subscriber, data)
     creating = subscriber is None
     if creating:
         subscriber = Subscriber()

@@ -64,6 +64,7 @@ def _data(form: SubscriberForm) -> service.SubscriberData:
         fields=frozenset(form.fields.data or ()),
         channels=frozenset(Channel(c) for c in form.channels.data or ()),
         night_sms=form.night_sms.data,
+        guardian_agreed=form.guardian_agreed.data,
     )
 
 

@@ -30,7 +30,7 @@ def test_the_import_job_run_twice_changes_nothing():
     content = "이름,이메일,휴대전화,관심분야\n김,k@example.com,010-1111-2222,여론조사\n".encode()
     batch = service.upload_import(filename="a.csv", content=content, user=None)
     service.start_import(
-        batch, mapping=batch.mapping, source="서면", grant_channels=True, user=None, enqueue=False
+        batch, mapping=batch.mapping, source="서면", grant_channels=True, enqueue=False
     )
     run_import(batch.id)
     after_first = _counts()

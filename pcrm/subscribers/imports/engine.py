@@ -14,9 +14,10 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from pcrm.db import bulk_insert, bulk_insert_returning_ids, utcnow
 from pcrm.extensions import db
+from pcrm.subscribers.age import may_be_under_14
 from pcrm.subscribers.imports.columns import TARGETS
 from pcrm.subscribers.imports.models import ImportBatch, ImportRow, RowOutcome
-from pcrm.subscribers.imports.rows import Checked
+from pcrm.subscribers.imports.rows import Checked, guardian_missing
 from pcrm.subscribers.models import (
     AddressStatus,
     Channel,
@@ -31,7 +32,7 @@ from pcrm.subscribers.models import (
 SUBSCRIBER = Subscriber.__table__
 DETAILS = ("name", "birth_year", "gender", "dong_id", "kind", "business_type_code")
 LOADED = (*DETAILS, "id", "email", "phone", "email_status", "phone_status")
-LOADED += ("email_opt_in", "sms_opt_in")
+LOADED += ("email_opt_in", "sms_opt_in", "guardian_consent")
 NEW_COLUMNS = (*DETAILS, "email", "email_status", "phone", "phone_status")
 NEW_COLUMNS += ("email_opt_in", "sms_opt_in", "email_consented_at", "sms_consented_at")
 NEW_COLUMNS += ("night_sms_opt_in", "guardian_consent", "created_at", "updated_at")
@@ -56,7 +57,8 @@ class Target:
     id: int | None = None
     changes: dict = field(default_factory=dict)
     fields: set[str] = field(default_factory=set)
-    events: list[tuple[int, str | None, Channel | None]] = field(default_factory=list)
+    # (file row, field code or None, channel or None, the row records a guardian's consent)
+    events: list[tuple[int, str | None, Channel | None, bool]] = field(default_factory=list)
 
     def label(self) -> str:
         if self.first_row is not None:
@@ -147,10 +149,17 @@ class Merger:
         target = by_email or by_phone
         if target is None:
             return self._create(row)
+        birth_year = row.values.get("birth_year") or target.values.get("birth_year")
+        guardian = row.guardian_consent or target.values.get("guardian_consent")
+        if may_be_under_14(birth_year) and not guardian:
+            # The row names someone already known to be a child: it grants nothing either.
+            reason = f"{guardian_missing(birth_year)} ({target.label()})"
+            return Outcome(row.number, RowOutcome.SKIPPED, reason)
         return self._merge(row, target)
 
     def _create(self, row: Checked) -> Outcome:
-        target = Target(row.number, {"kind": Kind.INDIVIDUAL, "name": ""})
+        # No kind preset: the row's own (구분) fills it; the insert defaults to individual.
+        target = Target(row.number, {"name": ""})
         target.values.update(email_opt_in=False, sms_opt_in=False)
         self._fill(target, row)
         self._grant(target, row)
@@ -187,6 +196,9 @@ class Merger:
                 filled.append(column)
         for kind in ("email", "phone"):
             filled += self._fill_address(target, row, kind)
+        if row.guardian_consent and not target.values.get("guardian_consent"):
+            target.values["guardian_consent"] = target.changes["guardian_consent"] = True
+            filled.append("guardian_consent")
         return filled
 
     def _fill_address(self, target: Target, row: Checked, kind: str) -> list[str]:
@@ -205,30 +217,32 @@ class Merger:
             (Channel.EMAIL, row.email_opt_in, "email"),
             (Channel.SMS, row.sms_opt_in, "phone"),
         ):
-            if opted or (opted is None and grant):
-                if target.values.get(f"{key}_status", AddressStatus.VALID) is AddressStatus.VALID:
-                    wanted.add(channel)
-                elif opted:
-                    label = TARGETS[f"{channel}_opt_in"][0]
-                    row.warnings.append(_("주소가 올바르지 않아 %(c)s를 기록하지 않음", c=label))
+            if not (opted or (opted is None and grant)):
+                continue
+            label = TARGETS[f"{channel}_opt_in"][0]
+            if not target.values.get(key):
+                if opted:  # the row names the channel but gives nowhere to send it
+                    row.warnings.append(_("주소가 없어 %(c)s를 기록하지 않음", c=label))
+            elif target.values.get(f"{key}_status", AddressStatus.VALID) is AddressStatus.VALID:
+                wanted.add(channel)
+            elif opted:
+                row.warnings.append(_("주소가 올바르지 않아 %(c)s를 기록하지 않음", c=label))
         return wanted
 
     def _grant(self, target: Target, row: Checked) -> list[str]:
         granted = []
         for code in sorted(row.fields - target.fields):
             target.fields.add(code)
-            target.events.append((row.number, code, None))
+            target.events.append((row.number, code, None, row.guardian_consent))
             granted.append(code)
         for channel in sorted(self._wanted_channels(target, row)):
             column = f"{channel}_opt_in"
-            if target.values.get(column) or not target.values.get(
-                "email" if channel is Channel.EMAIL else "phone"
-            ):
+            if target.values.get(column):
                 continue
             target.values[column] = target.changes[column] = True
             target.values[f"{channel}_consented_at"] = self.now
             target.changes[f"{channel}_consented_at"] = self.now
-            target.events.append((row.number, None, channel))
+            target.events.append((row.number, None, channel, row.guardian_consent))
             granted.append(column)
         return granted
 
@@ -273,16 +287,18 @@ class Merger:
     def _write_consent(self, targets: list[Target]) -> None:
         interests, events = [], []
         import_word, row_word = _("가져오기"), _("행")
+        guardian_word = "; " + _("법정대리인 동의 기록됨")
         prefix = f"{self.batch.source} ({import_word} #{self.batch.id}, "
         grant = {"granted": True, "source": ConsentSource.IMPORT, "notice_version": None}
         grant |= {"actor_user_id": None, "created_at": self.now}
         for target in targets:
-            for number, code, channel in target.events:
+            for number, code, channel, guardian in target.events:
                 if code:
                     interests.append({"subscriber_id": target.id, "field_code": code})
+                evidence = f"{prefix}{number}{row_word}{guardian_word if guardian else ''})"
                 events.append({
                     "subscriber_id": target.id, "field_code": code, "channel": channel,
-                    "evidence": f"{prefix}{number}{row_word})", **grant,
+                    "evidence": evidence, **grant,
                 })  # fmt: skip
         connection = db.session.connection()
         bulk_insert(connection, subscriber_interest, interests)

@@ -3,6 +3,7 @@
 from flask import current_app
 
 from pcrm.db import utcnow
+from pcrm.errors import Invalid
 from pcrm.extensions import db
 from pcrm.subscribers.imports.models import ImportBatch, ImportStatus
 from pcrm.subscribers.imports.service import run_batch
@@ -18,11 +19,19 @@ def run_import(batch_id: int) -> None:
     db.session.commit()
     try:
         run_batch(batch)
+    except Invalid as refusal:
+        # The file itself is refused (a limit, a damaged sheet): a second run would refuse it
+        # again, so the job ends here, with the reason for staff.
+        _stopped(batch_id, refusal.message)
     except Exception as error:
-        db.session.rollback()
         current_app.logger.exception("import %s stopped", batch_id)
-        batch = db.session.get(ImportBatch, batch_id)
-        batch.status, batch.error = ImportStatus.FAILED, str(error)[:2000]
-        batch.finished_at = utcnow()
-        db.session.commit()
+        _stopped(batch_id, str(error))
         raise
+
+
+def _stopped(batch_id: int, reason: str) -> None:
+    db.session.rollback()
+    batch = db.session.get(ImportBatch, batch_id)
+    batch.status, batch.error = ImportStatus.FAILED, reason[:2000]
+    batch.finished_at = utcnow()
+    db.session.commit()

@@ -11,11 +11,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from pcrm.extensions import db
-from pcrm.spreadsheets import FORMULA_STARTS
 from pcrm.subscribers.addresses import normalise_email, normalise_phone
+from pcrm.subscribers.age import may_be_under_14
 from pcrm.subscribers.imports.columns import IGNORE, TARGETS
 from pcrm.subscribers.imports.reader import Row
-from pcrm.subscribers.models import BusinessType, Dong, Gender, InterestField, Kind
+from pcrm.subscribers.models import BusinessType, Channel, Dong, Gender, InterestField, Kind
 
 GENDERS = {
     Gender.FEMALE: ("여", "여자", "여성", "f", "female", "woman", "2", "4"),
@@ -23,13 +23,22 @@ GENDERS = {
 }
 KINDS = {
     Kind.INDIVIDUAL: ("개인", "주민", "individual", "person", "resident"),
-    Kind.BUSINESS: ("사업자", "업체", "기업", "사업체", "business", "company"),
+    Kind.BUSINESS: (
+        "사업자", "업체", "기업", "사업체", "개인사업자", "법인", "법인사업자", "상점", "소상공인",
+        "business", "company", "corporate", "shop", "store",
+    ),
+}  # fmt: skip
+CHANNELS = {
+    Channel.EMAIL: ("이메일", "메일", "전자우편", "e메일", "email", "e-mail", "mail"),
+    Channel.SMS: ("문자", "문자메시지", "sms", "mms", "lms", "휴대폰", "핸드폰", "휴대전화"),
 }
 YES = ("y", "yes", "예", "네", "동의", "수신", "수신동의", "o", "1", "true", "v")
 NO = ("n", "no", "아니오", "아니요", "미동의", "거부", "수신거부", "x", "0", "false", "")
 # Lazy labels: translated only when a problem is reported, not once per cell.
 LABELS = {target: label for target, (label, _spellings) in TARGETS.items()}
 SEPARATORS = re.compile(r"[,;/|\n]+")
+# "이메일,문자", "이메일 / 문자", "이메일·문자", "이메일 및 문자", "email and SMS"
+CHANNEL_SEPARATORS = re.compile(r"[,;/|·+&\s]+|및|와|과|\band\b", re.IGNORECASE)
 
 
 def _key(text: str) -> str:
@@ -74,6 +83,7 @@ class Checked:
     fields: set[str] = field(default_factory=set)
     email_opt_in: bool | None = None  # None: the file does not say
     sms_opt_in: bool | None = None
+    guardian_consent: bool = False  # a legal guardian's consent is recorded on the row
     problems: list[str] = field(default_factory=list)  # the row is skipped
     warnings: list[str] = field(default_factory=list)  # imported, but a person should know
 
@@ -129,16 +139,24 @@ def _flag(text: str, label: str, checked: Checked) -> bool | None:
     return None
 
 
-def _name(text: str, checked: Checked) -> None:
-    if text.startswith(FORMULA_STARTS):
-        checked.problems.append(_("이름이 수식처럼 보입니다 (=, +, -, @로 시작): '%(v)s'", v=text))
-    else:
-        checked.values["name"] = text[:100]
+def _channels(text: str, checked: Checked) -> None:
+    """Grant the channels the cell names; the ones it does not name are not granted."""
+    named = set()
+    for part in filter(None, CHANNEL_SEPARATORS.split(text)):
+        channel = next((c for c, spellings in CHANNELS.items() if _key(part) in spellings), None)
+        if channel is None:
+            message = _("%(label)s 값을 알 수 없습니다: '%(v)s'")
+            checked.problems.append(message % {"label": LABELS["channels"], "v": text})
+            return
+        named.add(channel)
+    checked.email_opt_in = checked.email_opt_in or Channel.EMAIL in named
+    checked.sms_opt_in = checked.sms_opt_in or Channel.SMS in named
 
 
 def _apply(target: str, text: str, lookups: Lookups, checked: Checked) -> None:
     if target == "name":
-        _name(text, checked)
+        # Kept as typed, "=" and all: exports write it back as text (pcrm.spreadsheets).
+        checked.values["name"] = text[:100]
     elif target in ("email", "phone"):
         _address(target, text, checked)
     elif target == "birth_year":
@@ -158,6 +176,29 @@ def _apply(target: str, text: str, lookups: Lookups, checked: Checked) -> None:
         checked.email_opt_in = _flag(text, LABELS["email_opt_in"], checked)
     elif target == "sms_opt_in":
         checked.sms_opt_in = _flag(text, LABELS["sms_opt_in"], checked)
+    elif target == "channels":
+        _channels(text, checked)
+    elif target == "guardian_consent":
+        checked.guardian_consent = bool(_flag(text, LABELS["guardian_consent"], checked))
+
+
+def guardian_missing(birth_year: int | None) -> str:
+    """The refusal of an under-14 without a guardian's consent (개인정보보호법 §22-2)."""
+    return _(
+        "만 14세 미만일 수 있어(%(year)s년생) 법정대리인 동의가 기록되어야 가져올 수 있습니다 "
+        "('법정대리인 동의' 열에 예/Y/동의)",
+        year=birth_year,
+    )
+
+
+def _consent_rules(mapping: dict[str, str], checked: Checked) -> None:
+    if "channels" in mapping.values():
+        # The file says which channels each person chose: an empty cell chose none.
+        checked.email_opt_in = bool(checked.email_opt_in)
+        checked.sms_opt_in = bool(checked.sms_opt_in)
+    birth_year = checked.values.get("birth_year")
+    if may_be_under_14(birth_year) and not checked.guardian_consent:
+        checked.problems.append(guardian_missing(birth_year))
 
 
 def check_row(row: Row, mapping: dict[str, str], lookups: Lookups) -> Checked:
@@ -180,4 +221,5 @@ def check_row(row: Row, mapping: dict[str, str], lookups: Lookups) -> Checked:
         checked.problems.append(_("연락처(이메일 또는 휴대전화)가 없습니다"))
     if values.get("business_type_code") and "kind" not in values:
         values["kind"] = Kind.BUSINESS
+    _consent_rules(mapping, checked)
     return checked

@@ -22,7 +22,7 @@ from pcrm.subscribers.export import Export
 from pcrm.subscribers.imports.columns import check_mapping, guess_mapping
 from pcrm.subscribers.imports.engine import Merger
 from pcrm.subscribers.imports.models import ImportBatch, ImportRow, ImportStatus, RowOutcome
-from pcrm.subscribers.imports.reader import Row, read_table
+from pcrm.subscribers.imports.reader import Limits, Row, Table, read_head, read_table
 from pcrm.subscribers.imports.rows import Checked, Lookups, check_row
 from pcrm.subscribers.models import AccessAction
 
@@ -40,18 +40,23 @@ def max_bytes() -> int:
     return current_app.config["MAX_CONTENT_LENGTH"]
 
 
+def limits() -> Limits:
+    config = current_app.config
+    return Limits(rows=config["IMPORT_MAX_ROWS"], columns=config["IMPORT_MAX_COLUMNS"])
+
+
 def upload_import(*, filename: str, content: bytes, user: User | None) -> ImportBatch:
-    """Read the file (refusing what cannot be read) and keep it for mapping."""
+    """Read the head of the file (refusing what cannot be read) and keep it for mapping; the
+    rows are counted and checked by the import job, so a huge sheet never holds a request."""
     if len(content) > max_bytes():
         limit = max_bytes() // (1024 * 1024)
         raise Invalid(_("파일이 너무 큽니다: %(mb)dMB까지 올릴 수 있습니다.", mb=limit))
-    table = read_table(content)
+    table = read_head(content, limits(), PREVIEW_ROWS)
     batch = ImportBatch(
         filename=(filename or "upload")[:255],
         content=content,
         headers=table.headers,
         mapping=guess_mapping(table.headers),
-        total_rows=len(table.rows),
         created_by_id=user.id if user else None,
     )
     db.session.add(batch)
@@ -74,7 +79,7 @@ def recent_batches(limit: int = 20) -> list[ImportBatch]:
 
 def preview(batch: ImportBatch, mapping: dict[str, str]) -> list[Checked]:
     """The first rows checked with this mapping, problems and all (nothing is written)."""
-    rows = read_table(batch.content).rows[:PREVIEW_ROWS]
+    rows = read_head(batch.content, limits(), PREVIEW_ROWS).rows
     lookups = Lookups.load()
     return [check_row(row, mapping, lookups) for row in rows]
 
@@ -85,7 +90,6 @@ def start_import(
     mapping: dict[str, str],
     source: str,
     grant_channels: bool,
-    user: User | None,
     enqueue: bool = True,
 ) -> ImportBatch:
     """Fix the mapping and the consent source, then run the import as a job (the command
@@ -97,8 +101,6 @@ def start_import(
     batch.mapping = check_mapping(batch.headers, mapping)
     batch.source, batch.grant_channels = source.strip()[:300], grant_channels
     batch.status = ImportStatus.QUEUED
-    what = _("가져오기 #%(id)s 시작: %(file)s", id=batch.id, file=batch.filename)
-    record_access(user=user, action=AccessAction.IMPORT, what=what, record_count=batch.total_rows)
     db.session.commit()
     if enqueue:
         _enqueue(batch)
@@ -162,9 +164,22 @@ def _checked_chunks(
             yield current, checked
 
 
+def _read_whole_file(batch: ImportBatch) -> Table:
+    """The file, read once by the job; the first run logs the import with its row count."""
+    table = read_table(batch.content, limits())
+    if not batch.total_rows:
+        batch.total_rows = count = len(table.rows)
+        what = _("가져오기 #%(id)s: %(file)s", id=batch.id, file=batch.filename)
+        user = db.session.get(User, batch.created_by_id) if batch.created_by_id else None
+        record_access(user=user, action=AccessAction.IMPORT, what=what, record_count=count)
+        db.session.commit()
+    return table
+
+
 def run_batch(batch: ImportBatch) -> None:
-    """Import every row not yet accounted for, a chunk per transaction, updating progress."""
-    table = read_table(batch.content)
+    """Read the whole file (once, here: Invalid past a limit, before anything is written), then
+    import every row not yet accounted for, a chunk per transaction, updating progress."""
+    table = _read_whole_file(batch)
     done = _done_rows(batch)
     pending: Iterator[Row] = (row for row in table.rows if row.number not in done)
     lookups, merger = Lookups.load(), Merger(batch)
@@ -234,9 +249,20 @@ def _report_rows(batch: ImportBatch, table) -> Iterator[list]:
             yield [row.number, label, result.reason, result.subscriber_id or "", *row.cells]
 
 
+def _report_table(batch: ImportBatch) -> Table | None:
+    """The file's rows to quote in the report; None once the file is gone, or if the job
+    refused it (its error says why)."""
+    if batch.content is None:
+        return None
+    try:
+        return read_table(batch.content, limits())
+    except Invalid:
+        return None
+
+
 def import_report(batch: ImportBatch, *, user: User | None) -> Export:
     """Every row of the file with what became of it, as CSV; an export of personal data."""
-    table = read_table(batch.content) if batch.content is not None else None
+    table = _report_table(batch)
     header = [_("행"), _("결과"), _("사유"), _("구독자 번호"), *(table.headers if table else [])]
     what = _("가져오기 #%(id)s 결과 보고서", id=batch.id)
     record_access(user=user, action=AccessAction.EXPORT, what=what, record_count=batch.total_rows)
