@@ -11,6 +11,7 @@ from pcrm.auth.models import Department, Role, User
 from pcrm.db import utcnow
 from pcrm.errors import Conflict, Invalid
 from pcrm.extensions import db
+from pcrm.subscribers.addresses import normalise_email
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -48,11 +49,19 @@ def _check_password(password: str) -> None:
         raise Invalid(_("비밀번호는 %(n)d자 이상이어야 합니다.", n=MIN_PASSWORD_LENGTH))
 
 
+def _checked_email(email: str) -> str:
+    """Staff addresses follow the registry's one rule (ASCII for SMTP, Korean reasons)."""
+    checked = normalise_email(email)
+    if not checked.ok:
+        raise Invalid(checked.problem or _("이메일 주소를 입력하세요."))
+    return checked.value
+
+
 def create_user(
     *, email: str, name: str, password: str, role: Role, department: Department | None = None
 ) -> User:
     """Create a staff account; department staff must belong to a department."""
-    email = email.strip().lower()
+    email = _checked_email(email)
     if find_user(email) is not None:
         raise Conflict(_("이미 등록된 이메일입니다: %(email)s", email=email))
     _check_role(role, department)

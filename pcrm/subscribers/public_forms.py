@@ -14,9 +14,10 @@ from wtforms import (
     TelField,
     ValidationError,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from pcrm.subscribers import choices
+from pcrm.subscribers.addresses import EmailAddress
 from pcrm.subscribers.forms import MultiCheckboxField
 from pcrm.subscribers.residents import may_be_under_14
 
@@ -31,7 +32,7 @@ class SignUpForm(FlaskForm):
     )
     email = EmailField(
         _l("이메일"),
-        validators=[Optional(), Email(), Length(max=254)],
+        validators=[Optional(), EmailAddress(), Length(max=254)],
         render_kw={"autocomplete": "email"},
     )
     phone = TelField(
@@ -106,6 +107,6 @@ class ActionForm(FlaskForm):
 class LinkRequestForm(FlaskForm):
     email = EmailField(
         _l("가입한 이메일"),
-        validators=[DataRequired(), Email(), Length(max=254)],
+        validators=[DataRequired(), EmailAddress(), Length(max=254)],
         render_kw={"autocomplete": "email"},
     )
