@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import selectinload
 
 from pcrm.auth.models import User
@@ -23,7 +23,9 @@ from pcrm.subscribers.models import (
     ConsentSource,
     Gender,
     Kind,
+    PhoneConfirmation,
     Subscriber,
+    SubscriberNotice,
 )
 from pcrm.surveys import service as surveys
 
@@ -180,6 +182,15 @@ def erase_subscriber(subscriber: Subscriber, *, user: User) -> Subscriber:
     # The ledger stays (counts of grants and revocations) but its free text may name people.
     db.session.execute(
         update(ConsentEvent).where(ConsentEvent.subscriber_id == subscriber.id).values(evidence="")
+    )
+    # Codes sent to the phone and the reasons a notice failed name the addresses too.
+    db.session.execute(
+        delete(PhoneConfirmation).where(PhoneConfirmation.subscriber_id == subscriber.id)
+    )
+    db.session.execute(
+        update(SubscriberNotice)
+        .where(SubscriberNotice.subscriber_id == subscriber.id)
+        .values(failure=None)
     )
     for column in ("name", "email", "email_status", "phone", "phone_status"):
         setattr(subscriber, column, None)
