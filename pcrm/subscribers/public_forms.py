@@ -14,7 +14,14 @@ from wtforms import (
     TelField,
     ValidationError,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
 
 from pcrm.subscribers import choices
 from pcrm.subscribers.addresses import EmailAddress
@@ -109,4 +116,16 @@ class LinkRequestForm(FlaskForm):
         _l("가입한 이메일"),
         validators=[DataRequired(), EmailAddress(), Length(max=254)],
         render_kw={"autocomplete": "email"},
+    )
+
+
+class PhoneCodeForm(FlaskForm):
+    # one-time-code lets phones offer the code from the SMS; numeric brings up the digit keypad
+    code = StringField(
+        _l("인증번호 6자리"),
+        validators=[
+            DataRequired(_l("문자로 받은 인증번호를 입력하세요.")),
+            Regexp(r"^\s*[0-9]{3}[\s-]?[0-9]{3}\s*$", message=_l("인증번호는 숫자 6자리입니다.")),
+        ],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 8},
     )

@@ -14,7 +14,7 @@ from sqlalchemy import or_, select
 from pcrm.errors import Invalid, NotFound
 from pcrm.extensions import db
 from pcrm.messaging.service import message_for_token
-from pcrm.subscribers import notices
+from pcrm.subscribers import notices, phones
 from pcrm.subscribers.addresses import normalise_email, normalise_phone
 from pcrm.subscribers.consent import apply_choices, change_consent
 from pcrm.subscribers.models import (
@@ -25,6 +25,7 @@ from pcrm.subscribers.models import (
     Kind,
     NoticeKind,
     Subscriber,
+    SubscriberNotice,
 )
 
 # The consent notice residents read on the sign-up page (templates/subscribers/_notice.html);
@@ -95,7 +96,7 @@ def _new_subscriber(form: SignUp, email: str | None, phone: str | None, guardian
         email=email,
         phone=phone,
         email_status=AddressStatus.PENDING if email else None,
-        phone_status=AddressStatus.VALID if phone else None,
+        phone_status=AddressStatus.PENDING if phone else None,  # until the SMS code comes back
         birth_year=form.birth_year,
         gender=form.gender,
         dong_id=form.dong_id,
@@ -109,8 +110,9 @@ def _new_subscriber(form: SignUp, email: str | None, phone: str | None, guardian
     return subscriber
 
 
-def sign_up(*, form: SignUp) -> None:
-    """Register a resident; e-mail consent waits for the confirmation link.
+def sign_up(*, form: SignUp) -> str | None:
+    """Register a resident; e-mail consent waits for the confirmation link, SMS consent for the
+    code texted to the phone. Returns the token of the code page when a code was sent.
 
     The page afterwards is the same whether or not the address was already registered, so the
     form cannot be used to learn who is; a registered e-mail gets a preferences link instead.
@@ -120,25 +122,27 @@ def sign_up(*, form: SignUp) -> None:
     existing = _existing(email, phone)
     if existing is not None:
         _remind_existing(existing)
-        return
+        return None
     subscriber = _new_subscriber(form, email, phone, guardian)
     evidence = _("웹 가입 신청서") + (f"; {guardian}" if guardian else "")
-    channels = {Channel.SMS} & form.channels  # e-mail is granted by the confirmation link
+    # Channels are granted by what proves the address: the e-mail link, the SMS code.
     apply_choices(
-        subscriber,
-        fields=set(form.fields),
-        channels=channels,
-        source=ConsentSource.WEB_FORM,
-        evidence=evidence,
-        notice_version=NOTICE_VERSION,
-    )
-    subscriber.night_sms_opt_in = form.night_sms and Channel.SMS in channels
-    notice = None
+        subscriber, fields=set(form.fields), channels=set(), source=ConsentSource.WEB_FORM,
+        evidence=evidence, notice_version=NOTICE_VERSION,
+    )  # fmt: skip
+    notice = code = page = None
     if email and Channel.EMAIL in form.channels:
         notice = notices.owe_notice(subscriber, NoticeKind.CONFIRM_EMAIL, NOTICE_VERSION)
+    if phone and Channel.SMS in form.channels:
+        page, code = phones.start_confirmation(
+            subscriber, night_sms=form.night_sms, notice_version=NOTICE_VERSION
+        )
     db.session.commit()
     if notice is not None:
         notices.enqueue_notice(notice)
+    if code is not None:
+        phones.send_code(phone, code)
+    return page
 
 
 def _remind_existing(subscriber: Subscriber) -> None:
@@ -157,18 +161,17 @@ def _live(subscriber_id) -> Subscriber:
     return subscriber
 
 
-def subscriber_for_confirmation(token: str) -> tuple[Subscriber, dict]:
-    """The subscriber a confirmation link names, and the link's payload; else NotFound."""
-    payload = notices.read_token(NoticeKind.CONFIRM_EMAIL, token) or {}
-    subscriber = _live(payload.get("s"))
-    if subscriber.email is None or subscriber.email != payload.get("e"):
+def subscriber_for_confirmation(token: str) -> tuple[Subscriber, SubscriberNotice]:
+    """The subscriber a confirmation link names, and its notice; else NotFound."""
+    notice = notices.notice_for_token(NoticeKind.CONFIRM_EMAIL, token)
+    if notice is None:
         raise NotFound(_("찾을 수 없습니다."))
-    return subscriber, payload
+    return _live(notice.subscriber_id), notice
 
 
 def confirm_email(token: str) -> Subscriber:
     """The double opt-in: the link proves the address, and e-mail consent starts now."""
-    subscriber, payload = subscriber_for_confirmation(token)
+    subscriber, notice = subscriber_for_confirmation(token)
     if subscriber.email_status is AddressStatus.PENDING:
         subscriber.email_status = AddressStatus.VALID
     if not subscriber.email_opt_in:
@@ -178,7 +181,7 @@ def confirm_email(token: str) -> Subscriber:
             channel=Channel.EMAIL,
             source=ConsentSource.WEB_FORM,
             evidence=_("이메일 확인 링크로 수신 동의 확인(double opt-in)"),
-            notice_version=payload.get("v"),
+            notice_version=notice.notice_version,
         )
     db.session.commit()
     return subscriber
@@ -196,11 +199,10 @@ def request_preferences_link(*, email: str) -> None:
 
 def subscriber_for_link(token: str) -> Subscriber:
     """The subscriber a signed preferences link names; NotFound if tampered or expired."""
-    payload = notices.read_token(NoticeKind.PREFERENCES_LINK, token) or {}
-    subscriber = _live(payload.get("s"))
-    if subscriber.email != payload.get("e"):
+    notice = notices.notice_for_token(NoticeKind.PREFERENCES_LINK, token)
+    if notice is None:
         raise NotFound(_("찾을 수 없습니다."))
-    return subscriber
+    return _live(notice.subscriber_id)
 
 
 def subscriber_for_message(token: str) -> tuple[Subscriber, int]:
@@ -212,11 +214,11 @@ def subscriber_for_message(token: str) -> tuple[Subscriber, int]:
 
 
 def _usable(subscriber: Subscriber, channels: set[Channel]) -> set[Channel]:
-    """Channels consent can be given for: an address on file (e-mail confirmed)."""
+    """Channels consent can be given for: an address on file and confirmed."""
     usable = set()
     if subscriber.email and subscriber.email_status is not AddressStatus.PENDING:
         usable.add(Channel.EMAIL)
-    if subscriber.phone:
+    if subscriber.phone and subscriber.phone_status is not AddressStatus.PENDING:
         usable.add(Channel.SMS)
     return channels & usable
 
@@ -240,6 +242,35 @@ def update_preferences(
     )
     db.session.commit()
     return len(events)
+
+
+def _channels_of(subscriber: Subscriber) -> set[Channel]:
+    on = ((Channel.EMAIL, subscriber.email_opt_in), (Channel.SMS, subscriber.sms_opt_in))
+    return {channel for channel, opted in on if opted}
+
+
+def narrow_preferences(
+    subscriber: Subscriber, *, fields: set[str], channels: set[Channel], evidence: str
+) -> tuple[bool, bool]:
+    """From a message link, which never expires: what was unticked stops at once (free opt-out);
+    anything added waits for a fresh confirmation e-mail with a signed, expiring link.
+
+    Returns (something was added, a confirmation e-mail was sent for it).
+    """
+    current_fields = {field.code for field in subscriber.interests}
+    current_channels = _channels_of(subscriber)
+    apply_choices(
+        subscriber, fields=set(fields) & current_fields, channels=set(channels) & current_channels,
+        source=ConsentSource.PREFERENCES_LINK, evidence=evidence,
+    )  # fmt: skip
+    added = bool(set(fields) - current_fields or set(channels) - current_channels)
+    notice = None
+    if added and subscriber.email and subscriber.email_status is not AddressStatus.PENDING:
+        notice = notices.owe_notice(subscriber, NoticeKind.PREFERENCES_LINK)
+    db.session.commit()
+    if notice is not None:
+        notices.enqueue_notice(notice)
+    return added, notice is not None
 
 
 def unsubscribe_field(
