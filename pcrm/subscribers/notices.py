@@ -87,12 +87,16 @@ def notice_for_token(kind: NoticeKind, token: str) -> SubscriberNotice | None:
     return notice
 
 
+def token_for(notice: SubscriberNotice) -> str:
+    """The signed token of the notice's link: its id and a digest of the address, no address."""
+    return make_token(notice.kind, {"n": notice.id, "a": _address_digest(notice.subscriber.email)})
+
+
 def _link(notice: SubscriberNotice) -> str:
-    payload = {"n": notice.id, "a": _address_digest(notice.subscriber.email)}
     endpoint = "subscribers.preferences_signed"
     if notice.kind is NoticeKind.CONFIRM_EMAIL:
         endpoint = "subscribers.confirm_email"
-    token = make_token(notice.kind, payload)
+    token = token_for(notice)
     if notice.locale == current_app.config["BABEL_DEFAULT_LOCALE"]:
         return public_url(endpoint, token=token)
     return public_url(endpoint, token=token, lang=notice.locale)  # the page speaks it too
