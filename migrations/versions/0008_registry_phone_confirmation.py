@@ -1,4 +1,4 @@
-"""registry: phone confirmation codes, notice failures
+"""registry: phone confirmation codes, notice failures; addresses SMTP cannot carry marked invalid
 
 Revision ID: 0008_registry_phone_confirmation
 Revises: 0007
@@ -55,6 +55,18 @@ def upgrade():
         batch_op.add_column(sa.Column("failure", sa.Text(), nullable=True))
 
     # ### end Alembic commands ###
+    _mark_non_ascii_local_parts_invalid()
+
+
+def _mark_non_ascii_local_parts_invalid():
+    """Addresses stored before the rule (홍길동@example.kr) are kept, but as invalid: unreachable
+    until staff correct them, as an import stores an address it cannot use."""
+    connection = op.get_bind()
+    rows = connection.execute(sa.text("SELECT id, email FROM subscriber WHERE email IS NOT NULL"))
+    ids = [row.id for row in rows if not row.email.rpartition("@")[0].isascii()]
+    if ids:
+        update = sa.text("UPDATE subscriber SET email_status = 'invalid' WHERE id IN :ids")
+        connection.execute(update.bindparams(sa.bindparam("ids", expanding=True)), {"ids": ids})
 
 
 def downgrade():

@@ -17,6 +17,7 @@ from tests.subscribers.test_imports import run
 KOREAN_LOCAL = "홍길동@example.kr"
 IDN = "Hong@예시.한국"
 IDN_ASCII = "hong@xn--vv4b11d.xn--3e0b707e"
+MIGRATION = "0008_registry_phone_confirmation"
 REFUSED = "영문 외 문자가 있는 이메일 주소는 받을 수 없습니다"
 ENGLISH = ("Internationalized", "not supported", "sign", "Invalid email")
 
@@ -131,3 +132,17 @@ def test_asking_for_a_preferences_link_finds_the_ascii_form(app, client):
     assert db.session.scalar(db.select(SubscriberNotice)) is not None
     refused = _post(client, "/preferences", {"email": KOREAN_LOCAL})
     assert REFUSED in refused
+
+
+def test_addresses_stored_before_the_rule_are_marked_invalid_by_the_migration(app):
+    from flask_migrate import downgrade, upgrade
+
+    downgrade(revision=f"{MIGRATION}-1")
+    old = create_subscriber("예전 주민", email=KOREAN_LOCAL, phone=None)
+    fine = create_subscriber("다른 주민", email="fine@example.kr", phone=None)
+    db.session.commit()
+    upgrade(revision=MIGRATION)
+    upgrade()
+    db.session.expire_all()
+    assert old.email_status is AddressStatus.INVALID and old.email == KOREAN_LOCAL  # kept
+    assert fine.email_status is AddressStatus.VALID
