@@ -57,6 +57,7 @@ class SubscriberRecord:
     ledger: list[ConsentEvent]
     messages: list[Message]
     responses: list[surveys.GivenResponse]
+    failed_notices: list[SubscriberNotice]
 
 
 def registry_page(browse: finder.Browse, *, user: User, after=None, before=None) -> finder.Page:
@@ -87,6 +88,18 @@ def messages_received(subscriber_id: int) -> list[Message]:
     return list(db.session.scalars(query))
 
 
+def _failed_notices(subscriber_id: int) -> list[SubscriberNotice]:
+    """Registry e-mails that could not go, newest first, so staff can correct the address."""
+    query = (
+        select(SubscriberNotice)
+        .where(
+            SubscriberNotice.subscriber_id == subscriber_id, SubscriberNotice.failed_at.is_not(None)
+        )
+        .order_by(SubscriberNotice.id.desc())
+    )
+    return list(db.session.scalars(query))
+
+
 def open_subscriber(subscriber_id: int, *, user: User) -> SubscriberRecord:
     """Everything about one subscriber; the view is written to the access log."""
     subscriber = get_subscriber(subscriber_id)
@@ -102,6 +115,7 @@ def open_subscriber(subscriber_id: int, *, user: User) -> SubscriberRecord:
         ledger=list(reversed(subscriber.consent_events)),
         messages=messages_received(subscriber.id),
         responses=surveys.responses_of(subscriber.id, user=user),
+        failed_notices=_failed_notices(subscriber.id),
     )
 
 

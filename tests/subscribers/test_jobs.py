@@ -18,6 +18,7 @@ from pcrm.subscribers.models import AccessAction, AccessLog, ConsentEvent, Notic
 from pcrm.subscribers.notices import enqueue_notice, owe_notice
 from pcrm.worker import run_worker
 from tests.conftest import CaughtMail
+from tests.factories import create_user
 from tests.subscribers.factories import create_subscriber
 
 pytestmark = pytest.mark.usefixtures("app")
@@ -114,6 +115,15 @@ def test_a_notice_to_an_address_smtp_cannot_carry_ends_failed_once(app, smtp_ser
     send_notice(notice.id)
     db.session.expire_all()
     assert notice.failed_at == failed_at and list(smtp_server) == []
+
+
+def test_staff_see_why_a_notice_could_not_go(app, client, auth, smtp_server):
+    notice = _notice_for("홍길동@example.kr")
+    send_notice(notice.id)
+    create_user("pr@example.kr")
+    auth.login("pr@example.kr")
+    page = client.get(f"/subscribers/{notice.subscriber_id}").get_data(as_text=True)
+    assert "보내지 못한 안내 메일" in page and "메일을 만들 수 없습니다" in page
 
 
 class RefusingRecipients(CaughtMail):
