@@ -23,6 +23,8 @@ def _dummy_hash(method: str) -> str:
 
 
 def find_user(email: str) -> User | None:
+    # Accounts are stored in the ASCII form (xn-- domains): typed in Unicode, they still match.
+    email = normalise_email(email).value or email.strip()
     return db.session.scalar(db.select(User).where(func.lower(User.email) == email.lower()))
 
 

@@ -146,3 +146,10 @@ def test_addresses_stored_before_the_rule_are_marked_invalid_by_the_migration(ap
     db.session.expire_all()
     assert old.email_status is AddressStatus.INVALID and old.email == KOREAN_LOCAL  # kept
     assert fine.email_status is AddressStatus.VALID
+
+
+def test_staff_sign_in_with_the_domain_typed_in_korean(client, auth):
+    create_user(IDN, name="도메인 직원")
+    assert auth.login(IDN).status_code == 302
+    auth.logout()
+    assert auth.login(IDN_ASCII).status_code == 302
