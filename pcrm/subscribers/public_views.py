@@ -126,25 +126,25 @@ def confirm_email(token: str):
 
 def _save_preferences(subscriber, form: PreferencesForm, evidence: str, narrow_only: bool):
     fields, channels = set(form.fields.data), {Channel(c) for c in form.channels.data}
+    saved = _("수신 설정을 저장했습니다.")
     if not narrow_only:
         residents.update_preferences(
             subscriber, fields=fields, channels=channels,
             source=ConsentSource.PREFERENCES_LINK, evidence=evidence,
         )  # fmt: skip
-        return flash(_("수신 설정을 저장했습니다."), "success")
+        flash(saved, "success")
+        return
     added, confirming = residents.narrow_preferences(
         subscriber, fields=fields, channels=channels, evidence=evidence
     )
     if not added:
-        flash(_("수신 설정을 저장했습니다."), "success")
+        flash(saved, "success")
     elif confirming:
         flash(_("뺀 항목은 바로 반영했습니다. 새로 고른 항목은 가입한 이메일로 보낸 확인 링크에서 "
                 "저장해야 적용됩니다."), "success")  # fmt: skip
     else:
-        flash(
-            _("뺀 항목은 바로 반영했습니다. 새로 고른 항목은 이 링크로 추가할 수 없습니다."),
-            "error",
-        )
+        refused = _("뺀 항목은 바로 반영했습니다. 새로 고른 항목은 이 링크로 추가할 수 없습니다.")
+        flash(refused, "error")
 
 
 def _preferences(subscriber, source_evidence: str, narrow_only: bool = False):
