@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from pcrm.auth.access import public
 from pcrm.errors import DomainError, Invalid
 from pcrm.extensions import limiter
-from pcrm.subscribers import phones, residents
+from pcrm.subscribers import narrowing, phones, residents
 from pcrm.subscribers.blueprint import bp
 from pcrm.subscribers.models import Channel, ConsentSource, Gender, Kind
 from pcrm.subscribers.public_forms import (
@@ -134,7 +134,7 @@ def _save_preferences(subscriber, form: PreferencesForm, evidence: str, narrow_o
         )  # fmt: skip
         flash(saved, "success")
         return
-    added, confirming = residents.narrow_preferences(
+    added, confirming = narrowing.narrow_preferences(
         subscriber, fields=fields, channels=channels, evidence=evidence
     )
     if not added:

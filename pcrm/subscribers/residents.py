@@ -122,7 +122,7 @@ def sign_up(*, form: SignUp) -> str | None:
     existing = _existing(email, phone)
     if existing is not None:
         _remind_existing(existing)
-        return None
+        return _confirm_phone_again(existing, phone, form)
     subscriber = _new_subscriber(form, email, phone, guardian)
     evidence = _("웹 가입 신청서") + (f"; {guardian}" if guardian else "")
     # Channels are granted by what proves the address: the e-mail link, the SMS code.
@@ -142,6 +142,19 @@ def sign_up(*, form: SignUp) -> str | None:
         notices.enqueue_notice(notice)
     if code is not None:
         phones.send_code(phone, code)
+    return page
+
+
+def _confirm_phone_again(subscriber: Subscriber, phone: str | None, form: SignUp) -> str | None:
+    """A registered number asking for SMS gets a code too: the page after sign-up does not tell
+    a stranger whether the number is registered, and the code proves who holds it."""
+    if not (phone and Channel.SMS in form.channels and subscriber.phone == phone):
+        return None
+    page, code = phones.start_confirmation(
+        subscriber, night_sms=form.night_sms, notice_version=NOTICE_VERSION
+    )
+    db.session.commit()
+    phones.send_code(phone, code)
     return page
 
 
@@ -242,35 +255,6 @@ def update_preferences(
     )
     db.session.commit()
     return len(events)
-
-
-def _channels_of(subscriber: Subscriber) -> set[Channel]:
-    on = ((Channel.EMAIL, subscriber.email_opt_in), (Channel.SMS, subscriber.sms_opt_in))
-    return {channel for channel, opted in on if opted}
-
-
-def narrow_preferences(
-    subscriber: Subscriber, *, fields: set[str], channels: set[Channel], evidence: str
-) -> tuple[bool, bool]:
-    """From a message link, which never expires: what was unticked stops at once (free opt-out);
-    anything added waits for a fresh confirmation e-mail with a signed, expiring link.
-
-    Returns (something was added, a confirmation e-mail was sent for it).
-    """
-    current_fields = {field.code for field in subscriber.interests}
-    current_channels = _channels_of(subscriber)
-    apply_choices(
-        subscriber, fields=set(fields) & current_fields, channels=set(channels) & current_channels,
-        source=ConsentSource.PREFERENCES_LINK, evidence=evidence,
-    )  # fmt: skip
-    added = bool(set(fields) - current_fields or set(channels) - current_channels)
-    notice = None
-    if added and subscriber.email and subscriber.email_status is not AddressStatus.PENDING:
-        notice = notices.owe_notice(subscriber, NoticeKind.PREFERENCES_LINK)
-    db.session.commit()
-    if notice is not None:
-        notices.enqueue_notice(notice)
-    return added, notice is not None
 
 
 def unsubscribe_field(

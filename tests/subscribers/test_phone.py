@@ -19,6 +19,7 @@ from pcrm.subscribers.models import (
 )
 from pcrm.subscribers.phones import MAX_ATTEMPTS, MAX_SENDS
 from pcrm.subscribers.residents import NOTICE_VERSION
+from tests.subscribers.factories import create_subscriber
 from tests.subscribers.test_public import _sign_up, _token
 
 PHONE = "+821012345678"
@@ -146,3 +147,13 @@ def test_a_phone_without_sms_chosen_is_kept_but_not_confirmed(client, texts):
     assert texts() == []
     subscriber = db.session.scalars(db.select(Subscriber)).one()
     assert subscriber.phone_status is AddressStatus.PENDING and not subscriber.sms_opt_in
+
+
+def test_a_registered_number_gets_the_same_code_page_and_nothing_else_changes(client, texts):
+    existing = create_subscriber(email=None, phone=PHONE, channels=set(), fields={"culture"})
+    page = _sign_up_for_sms(client, fields=["survey"])
+    assert db.session.scalar(db.select(db.func.count()).select_from(Subscriber)) == 1
+    (code,) = texts()
+    assert "휴대전화 번호를 확인했습니다" in _type(client, page, code)
+    db.session.expire_all()
+    assert existing.sms_opt_in and {f.code for f in existing.interests} == {"culture"}
