@@ -11,6 +11,7 @@ from pcrm.subscribers.models import (  # noqa: F401
     ConsentEvent,
     Dong,
     InterestField,
+    PhoneConfirmation,
     Segment,
     Subscriber,
     SubscriberNotice,

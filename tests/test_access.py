@@ -25,6 +25,10 @@ PUBLIC_ENDPOINTS = {
     "subscribers.signup",
     "subscribers.signup_done",
     "subscribers.confirm_email",
+    # ...and confirm their mobile number by the code texted to it (a random page token, five
+    # tries a code, three codes).
+    "subscribers.confirm_phone",
+    "subscribers.resend_phone_code",
     "subscribers.preferences",
     "subscribers.preferences_signed",
     "subscribers.preferences_request",

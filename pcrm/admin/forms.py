@@ -3,12 +3,13 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from pcrm.auth import service
 from pcrm.auth.forms import department_choices
 from pcrm.auth.models import Department, Role
 from pcrm.auth.service import MIN_PASSWORD_LENGTH
+from pcrm.subscribers.addresses import EmailAddress
 
 NO_DEPARTMENT = 0
 
@@ -45,7 +46,7 @@ class StaffForm(FlaskForm):
 
 
 class NewStaffForm(StaffForm):
-    email = EmailField(_l("이메일"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(_l("이메일"), validators=[DataRequired(), EmailAddress(), Length(max=254)])
     password = PasswordField(
         _l("비밀번호"),
         validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],

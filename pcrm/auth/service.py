@@ -13,6 +13,7 @@ from pcrm.db import utcnow
 from pcrm.errors import Conflict, Invalid
 from pcrm.extensions import db
 from pcrm.subscribers.access_log import record_access
+from pcrm.subscribers.addresses import normalise_email
 from pcrm.subscribers.models import AccessAction
 
 MIN_PASSWORD_LENGTH = 10
@@ -25,6 +26,8 @@ def _dummy_hash(method: str) -> str:
 
 
 def find_user(email: str) -> User | None:
+    # Accounts are stored in the ASCII form (xn-- domains): typed in Unicode, they still match.
+    email = normalise_email(email).value or email.strip()
     return db.session.scalar(db.select(User).where(func.lower(User.email) == email.lower()))
 
 
@@ -110,11 +113,19 @@ def _check_password(password: str) -> None:
         raise Invalid(_("비밀번호는 %(n)d자 이상이어야 합니다.", n=MIN_PASSWORD_LENGTH))
 
 
+def _checked_email(email: str) -> str:
+    """Staff addresses follow the registry's one rule (ASCII for SMTP, Korean reasons)."""
+    checked = normalise_email(email)
+    if not checked.ok:
+        raise Invalid(checked.problem or _("이메일 주소를 입력하세요."))
+    return checked.value
+
+
 def create_user(
     *, email: str, name: str, password: str, role: Role, department: Department | None = None
 ) -> User:
     """Create a staff account; department staff must belong to a department."""
-    email = email.strip().lower()
+    email = _checked_email(email)
     if find_user(email) is not None:
         raise Conflict(_("이미 등록된 이메일입니다: %(email)s", email=email))
     _check_role(role, department)

@@ -12,11 +12,12 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from pcrm.campaigns import choices
 from pcrm.campaigns.models import CampaignKind
 from pcrm.campaigns.recurrence import PRESETS, SEOUL
+from pcrm.subscribers.addresses import EmailAddress
 
 KINDS = [
     SelectChoice(CampaignKind.SURVEY.value, _l("설문 참여 요청")),
@@ -110,7 +111,7 @@ class CancelForm(FlaskForm):
 
 class TestSendForm(FlaskForm):
     address = EmailField(
-        _l("받을 직원 주소"), validators=[DataRequired(), Email(), Length(max=254)]
+        _l("받을 직원 주소"), validators=[DataRequired(), EmailAddress(), Length(max=254)]
     )
 
 

@@ -21,6 +21,7 @@ from pcrm.demo.campaigns import NEWSLETTER_PROJECT, load_campaigns
 from pcrm.demo.imports import load_imports
 from pcrm.demo.people import synthetic_subscribers
 from pcrm.demo.segments import load_segments
+from pcrm.demo.signups import load_pending_signup
 from pcrm.demo.surveys import load_surveys
 from pcrm.extensions import db
 from pcrm.projects.models import Project
@@ -174,7 +175,8 @@ def load_demo(*, subscribers: int = 3000, seed: int = 2015) -> DemoSummary:
     if _count(Department) == 0:
         _load_office()
     if _count(Subscriber) == 0 and subscribers > 0:
-        _load_subscribers(subscribers, seed)
+        _load_subscribers(subscribers - 1, seed)
+        load_pending_signup()  # the last one signed up on the web and has a code to type
     load_imports()
     load_segments()
     if _count(Survey) == 0:

@@ -217,5 +217,31 @@ class SubscriberNotice(db.Model):
     locale: Mapped[str] = mapped_column(String(10), server_default="ko")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    # A notice that can never go (an address SMTP cannot carry, a 5xx) ends here, with a reason.
+    failed_at: Mapped[datetime | None]
+    failure: Mapped[str | None] = mapped_column(Text)
+
+    subscriber: Mapped[Subscriber] = relationship()
+
+
+class PhoneConfirmation(db.Model):
+    """A code sent by SMS to the number given at sign-up; SMS consent counts once it comes back.
+
+    Only a keyed hash of the code is kept; the page that asks for it is found by a random token
+    (also kept hashed), so neither the link nor the table gives the code away.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscriber.id"), index=True)
+    phone: Mapped[str] = mapped_column(String(20))  # E.164, as the code was sent
+    page_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    night_sms: Mapped[bool] = mapped_column(default=False)  # asked for with the SMS consent
+    notice_version: Mapped[str | None] = mapped_column(String(20))
+    expires_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)  # wrong codes typed for the current code
+    sends: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None]
 
     subscriber: Mapped[Subscriber] = relationship()

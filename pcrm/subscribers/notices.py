@@ -1,22 +1,31 @@
 """E-mails the registry sends residents (the double opt-in link, a preferences link), and the
 signed, expiring tokens in them."""
 
+import hashlib
+import hmac
+import smtplib
 from datetime import timedelta
-from email.utils import make_msgid
+from email.utils import make_msgid, parseaddr
 
 from flask import current_app, render_template
 from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_mail import Message as MailMessage
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from jinja2 import TemplateError
+from rq import Retry
 
 from pcrm.extensions import db, queues
-from pcrm.messaging.smtp import smtp_connection
+from pcrm.messaging.smtp import ConnectionLost, send_one, smtp_connection
 from pcrm.queue import URGENT
 from pcrm.subscribers.models import NoticeKind, Subscriber, SubscriberNotice
 from pcrm.urls import public_url
 
 TOKEN_MAX_AGE = timedelta(days=7)
+# A relay that is down or answers 4xx gets a few tries over about 15 minutes, then the notice
+# ends failed with the reason: never an endless loop of retries.
+RETRY = Retry(max=3, interval=[60, 180, 600])
 SALTS = {NoticeKind.CONFIRM_EMAIL: "pcrm.confirm-email", NoticeKind.PREFERENCES_LINK: "pcrm.prefs"}
 SUBJECTS = {
     NoticeKind.CONFIRM_EMAIL: _l("[성동구] 이메일 수신 동의를 확인해 주세요"),
@@ -56,16 +65,38 @@ def owe_notice(
 def enqueue_notice(notice: SubscriberNotice) -> None:
     from pcrm.subscribers.jobs import send_notice
 
-    queues.enqueue(send_notice, notice.id, queue=URGENT)
+    queues.enqueue(send_notice, notice.id, queue=URGENT, retry=RETRY)
+
+
+def _address_digest(email: str) -> str:
+    """A keyed digest of the address: a link stops working if the address changes, and the
+    link itself no longer carries the address in readable base64."""
+    key = current_app.secret_key.encode()
+    return hmac.new(key, email.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def notice_for_token(kind: NoticeKind, token: str) -> SubscriberNotice | None:
+    """The notice a signed, unexpired link names, while its subscriber keeps that address."""
+    payload = read_token(kind, token) or {}
+    notice_id = payload.get("n")
+    notice = db.session.get(SubscriberNotice, notice_id) if isinstance(notice_id, int) else None
+    if notice is None or notice.kind is not kind or not notice.subscriber.email:
+        return None
+    if not hmac.compare_digest(str(payload.get("a")), _address_digest(notice.subscriber.email)):
+        return None
+    return notice
+
+
+def token_for(notice: SubscriberNotice) -> str:
+    """The signed token of the notice's link: its id and a digest of the address, no address."""
+    return make_token(notice.kind, {"n": notice.id, "a": _address_digest(notice.subscriber.email)})
 
 
 def _link(notice: SubscriberNotice) -> str:
-    subscriber = notice.subscriber
-    payload = {"s": subscriber.id, "e": subscriber.email}
     endpoint = "subscribers.preferences_signed"
     if notice.kind is NoticeKind.CONFIRM_EMAIL:
-        payload["v"], endpoint = notice.notice_version, "subscribers.confirm_email"
-    token = make_token(notice.kind, payload)
+        endpoint = "subscribers.confirm_email"
+    token = token_for(notice)
     if notice.locale == current_app.config["BABEL_DEFAULT_LOCALE"]:
         return public_url(endpoint, token=token)
     return public_url(endpoint, token=token, lang=notice.locale)  # the page speaks it too
@@ -86,7 +117,37 @@ def build_mail(notice: SubscriberNotice) -> MailMessage:
     return message
 
 
-def send(message: MailMessage) -> None:
-    """Send to the relay the config names now, with MAIL_TIMEOUT (messaging's connection)."""
-    with smtp_connection() as connection:
-        connection.send(message)
+class NoticeUndeliverable(Exception):
+    """The notice can never go (an address or text SMTP cannot carry, a 5xx): record, no retry."""
+
+
+class RelayUnavailable(Exception):
+    """The relay is unreachable or answered 4xx: worth another try later."""
+
+
+def _envelope(notice: SubscriberNotice) -> tuple[str, str, bytes]:
+    """Sender, recipient and bytes of the notice; NoticeUndeliverable if it cannot be built."""
+    try:
+        message = build_mail(notice)
+        (recipient,) = message.recipients
+        if not recipient.isascii():
+            raise UnicodeError(recipient)  # would need SMTPUTF8, which we do not rely on
+        return parseaddr(message.sender)[1], recipient, message.as_bytes()
+    except (UnicodeError, ValueError, TemplateError) as error:
+        raise NoticeUndeliverable(
+            _("메일을 만들 수 없습니다 (주소나 내용에 보낼 수 없는 글자): %(detail)s", detail=error)
+        ) from error
+
+
+def deliver(notice: SubscriberNotice) -> None:
+    """Send one notice to the relay the config names now, with MAIL_TIMEOUT."""
+    sender, recipient, data = _envelope(notice)
+    try:
+        with smtp_connection() as connection:
+            refusal = send_one(connection.host, sender, recipient, data)
+    except (ConnectionLost, OSError, smtplib.SMTPException) as error:
+        raise RelayUnavailable(str(error)) from error
+    if refusal is not None and refusal.permanent:
+        raise NoticeUndeliverable(f"{refusal.code} {refusal.reason}")
+    if refusal is not None:
+        raise RelayUnavailable(f"{refusal.code} {refusal.reason}")

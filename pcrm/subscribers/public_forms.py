@@ -14,9 +14,17 @@ from wtforms import (
     TelField,
     ValidationError,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
 
 from pcrm.subscribers import choices
+from pcrm.subscribers.addresses import EmailAddress
 from pcrm.subscribers.forms import MultiCheckboxField
 from pcrm.subscribers.residents import may_be_under_14
 
@@ -31,7 +39,7 @@ class SignUpForm(FlaskForm):
     )
     email = EmailField(
         _l("이메일"),
-        validators=[Optional(), Email(), Length(max=254)],
+        validators=[Optional(), EmailAddress(), Length(max=254)],
         render_kw={"autocomplete": "email"},
     )
     phone = TelField(
@@ -106,6 +114,18 @@ class ActionForm(FlaskForm):
 class LinkRequestForm(FlaskForm):
     email = EmailField(
         _l("가입한 이메일"),
-        validators=[DataRequired(), Email(), Length(max=254)],
+        validators=[DataRequired(), EmailAddress(), Length(max=254)],
         render_kw={"autocomplete": "email"},
+    )
+
+
+class PhoneCodeForm(FlaskForm):
+    # one-time-code lets phones offer the code from the SMS; numeric brings up the digit keypad
+    code = StringField(
+        _l("인증번호 6자리"),
+        validators=[
+            DataRequired(_l("문자로 받은 인증번호를 입력하세요.")),
+            Regexp(r"^\s*[0-9]{3}[\s-]?[0-9]{3}\s*$", message=_l("인증번호는 숫자 6자리입니다.")),
+        ],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 8},
     )

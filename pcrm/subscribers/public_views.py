@@ -5,12 +5,18 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 
 from pcrm.auth.access import public
-from pcrm.errors import DomainError
+from pcrm.errors import DomainError, Invalid
 from pcrm.extensions import limiter
-from pcrm.subscribers import residents
+from pcrm.subscribers import narrowing, phones, residents
 from pcrm.subscribers.blueprint import bp
 from pcrm.subscribers.models import Channel, ConsentSource, Gender, Kind
-from pcrm.subscribers.public_forms import ActionForm, LinkRequestForm, PreferencesForm, SignUpForm
+from pcrm.subscribers.public_forms import (
+    ActionForm,
+    LinkRequestForm,
+    PhoneCodeForm,
+    PreferencesForm,
+    SignUpForm,
+)
 
 
 def _form_limit() -> str:
@@ -52,10 +58,12 @@ def signup():
     form = SignUpForm()
     if form.validate_on_submit():
         try:
-            residents.sign_up(form=_sign_up_data(form))
+            page = residents.sign_up(form=_sign_up_data(form))
         except DomainError as error:
             form.form_errors.append(error.message)
         else:
+            if page is not None:
+                return redirect(url_for("subscribers.confirm_phone", token=page))
             return redirect(url_for("subscribers.signup_done"))
     return render_template(
         "subscribers/signup.html", form=form, notice_version=residents.NOTICE_VERSION
@@ -67,6 +75,41 @@ def signup():
 def signup_done():
     """What happens next: the confirmation e-mail."""
     return render_template("subscribers/signup_done.html")
+
+
+@bp.route("/join/phone/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit(_form_limit, methods=["POST"])
+def confirm_phone(token: str):
+    """Type the code texted to the phone: SMS consent counts from then on."""
+    confirmation = phones.confirmation_for_page(token)
+    form = PhoneCodeForm()
+    if form.validate_on_submit():
+        try:
+            phones.confirm_phone(token, form.code.data)
+        except DomainError as error:
+            form.form_errors.append(error.message)
+        else:
+            return render_template("subscribers/phone_confirmed.html")
+    return render_template(
+        "subscribers/confirm_phone.html", form=form, resend=ActionForm(), confirmation=confirmation,
+        minutes=phones.CODE_LIFETIME.seconds // 60,
+    )  # fmt: skip
+
+
+@bp.post("/join/phone/<token>/resend")
+@public
+@limiter.limit(_form_limit)
+def resend_phone_code(token: str):
+    """Send a new code (the previous one stops working)."""
+    if ActionForm().validate_on_submit():
+        try:
+            phones.resend_code(token)
+        except Invalid as error:
+            flash(error.message, "error")
+        else:
+            flash(_("새 인증번호를 보냈습니다."), "success")
+    return redirect(url_for("subscribers.confirm_phone", token=token))
 
 
 @bp.route("/join/confirm/<token>", methods=["GET", "POST"])
@@ -81,34 +124,57 @@ def confirm_email(token: str):
     return render_template("subscribers/confirm.html", form=form)
 
 
-def _preferences(subscriber, source_evidence: str):
+def _save_preferences(subscriber, form: PreferencesForm, evidence: str, narrow_only: bool):
+    fields, channels = set(form.fields.data), {Channel(c) for c in form.channels.data}
+    saved = _("수신 설정을 저장했습니다.")
+    if not narrow_only:
+        residents.update_preferences(
+            subscriber, fields=fields, channels=channels,
+            source=ConsentSource.PREFERENCES_LINK, evidence=evidence,
+        )  # fmt: skip
+        flash(saved, "success")
+        return
+    added, confirming = narrowing.narrow_preferences(
+        subscriber, fields=fields, channels=channels, evidence=evidence
+    )
+    if not added:
+        flash(saved, "success")
+    elif confirming:
+        flash(_("뺀 항목은 바로 반영했습니다. 새로 고른 항목은 가입한 이메일로 보낸 확인 링크에서 "
+                "저장해야 적용됩니다."), "success")  # fmt: skip
+    else:
+        refused = _("뺀 항목은 바로 반영했습니다. 새로 고른 항목은 이 링크로 추가할 수 없습니다.")
+        flash(refused, "error")
+
+
+def _preferences(subscriber, source_evidence: str, narrow_only: bool = False):
     form = PreferencesForm()
-    source = ConsentSource.PREFERENCES_LINK
     if form.validate_on_submit():
         if request.form.get("action") == "unsubscribe_all":
-            residents.unsubscribe_all(subscriber, source=source, evidence=source_evidence)
+            residents.unsubscribe_all(
+                subscriber, source=ConsentSource.PREFERENCES_LINK, evidence=source_evidence
+            )
             flash(_("모든 소식 받기를 중단했습니다. 더 이상 보내지 않습니다."), "success")
         else:
-            residents.update_preferences(
-                subscriber, fields=set(form.fields.data),
-                channels={Channel(c) for c in form.channels.data},
-                source=source, evidence=source_evidence,
-            )  # fmt: skip
-            flash(_("수신 설정을 저장했습니다."), "success")
+            _save_preferences(subscriber, form, source_evidence, narrow_only)
         return redirect(request.path)
     form.fields.data = [f.code for f in subscriber.interests]
     form.channels.data = [c for c, on in (("email", subscriber.email_opt_in),
                                           ("sms", subscriber.sms_opt_in)) if on]  # fmt: skip
-    return render_template("subscribers/preferences.html", form=form, subscriber=subscriber)
+    return render_template(
+        "subscribers/preferences.html", form=form, subscriber=subscriber, narrow_only=narrow_only
+    )
 
 
 @bp.route("/p/<token>", methods=["GET", "POST"])
 @public
 @limiter.limit(_form_limit, methods=["POST"])
 def preferences(token: str):
-    """Change fields and channels from the link in any message."""
+    """Change fields and channels from the link in any message: only narrowing takes effect
+    here; adding goes through a confirmation e-mail."""
     subscriber, message_id = residents.subscriber_for_message(token)
-    return _preferences(subscriber, _("메시지 #%(id)s의 수신 설정 링크", id=message_id))
+    evidence = _("메시지 #%(id)s의 수신 설정 링크", id=message_id)
+    return _preferences(subscriber, evidence, narrow_only=True)
 
 
 @bp.route("/preferences/<token>", methods=["GET", "POST"])

@@ -14,7 +14,7 @@ from sqlalchemy import or_, select
 from pcrm.errors import Invalid, NotFound
 from pcrm.extensions import db
 from pcrm.messaging.service import message_for_token
-from pcrm.subscribers import notices
+from pcrm.subscribers import notices, phones
 from pcrm.subscribers.addresses import normalise_email, normalise_phone
 from pcrm.subscribers.consent import apply_choices, change_consent
 from pcrm.subscribers.models import (
@@ -25,6 +25,7 @@ from pcrm.subscribers.models import (
     Kind,
     NoticeKind,
     Subscriber,
+    SubscriberNotice,
 )
 
 # The consent notice residents read on the sign-up page (templates/subscribers/_notice.html);
@@ -95,7 +96,7 @@ def _new_subscriber(form: SignUp, email: str | None, phone: str | None, guardian
         email=email,
         phone=phone,
         email_status=AddressStatus.PENDING if email else None,
-        phone_status=AddressStatus.VALID if phone else None,
+        phone_status=AddressStatus.PENDING if phone else None,  # until the SMS code comes back
         birth_year=form.birth_year,
         gender=form.gender,
         dong_id=form.dong_id,
@@ -109,8 +110,9 @@ def _new_subscriber(form: SignUp, email: str | None, phone: str | None, guardian
     return subscriber
 
 
-def sign_up(*, form: SignUp) -> None:
-    """Register a resident; e-mail consent waits for the confirmation link.
+def sign_up(*, form: SignUp) -> str | None:
+    """Register a resident; e-mail consent waits for the confirmation link, SMS consent for the
+    code texted to the phone. Returns the token of the code page when a code was sent.
 
     The page afterwards is the same whether or not the address was already registered, so the
     form cannot be used to learn who is; a registered e-mail gets a preferences link instead.
@@ -120,25 +122,40 @@ def sign_up(*, form: SignUp) -> None:
     existing = _existing(email, phone)
     if existing is not None:
         _remind_existing(existing)
-        return
+        return _confirm_phone_again(existing, phone, form)
     subscriber = _new_subscriber(form, email, phone, guardian)
     evidence = _("웹 가입 신청서") + (f"; {guardian}" if guardian else "")
-    channels = {Channel.SMS} & form.channels  # e-mail is granted by the confirmation link
+    # Channels are granted by what proves the address: the e-mail link, the SMS code.
     apply_choices(
-        subscriber,
-        fields=set(form.fields),
-        channels=channels,
-        source=ConsentSource.WEB_FORM,
-        evidence=evidence,
-        notice_version=NOTICE_VERSION,
-    )
-    subscriber.night_sms_opt_in = form.night_sms and Channel.SMS in channels
-    notice = None
+        subscriber, fields=set(form.fields), channels=set(), source=ConsentSource.WEB_FORM,
+        evidence=evidence, notice_version=NOTICE_VERSION,
+    )  # fmt: skip
+    notice = code = page = None
     if email and Channel.EMAIL in form.channels:
         notice = notices.owe_notice(subscriber, NoticeKind.CONFIRM_EMAIL, NOTICE_VERSION)
+    if phone and Channel.SMS in form.channels:
+        page, code = phones.start_confirmation(
+            subscriber, night_sms=form.night_sms, notice_version=NOTICE_VERSION
+        )
     db.session.commit()
     if notice is not None:
         notices.enqueue_notice(notice)
+    if code is not None:
+        phones.send_code(phone, code)
+    return page
+
+
+def _confirm_phone_again(subscriber: Subscriber, phone: str | None, form: SignUp) -> str | None:
+    """A registered number asking for SMS gets a code too: the page after sign-up does not tell
+    a stranger whether the number is registered, and the code proves who holds it."""
+    if not (phone and Channel.SMS in form.channels and subscriber.phone == phone):
+        return None
+    page, code = phones.start_confirmation(
+        subscriber, night_sms=form.night_sms, notice_version=NOTICE_VERSION
+    )
+    db.session.commit()
+    phones.send_code(phone, code)
+    return page
 
 
 def _remind_existing(subscriber: Subscriber) -> None:
@@ -157,18 +174,17 @@ def _live(subscriber_id) -> Subscriber:
     return subscriber
 
 
-def subscriber_for_confirmation(token: str) -> tuple[Subscriber, dict]:
-    """The subscriber a confirmation link names, and the link's payload; else NotFound."""
-    payload = notices.read_token(NoticeKind.CONFIRM_EMAIL, token) or {}
-    subscriber = _live(payload.get("s"))
-    if subscriber.email is None or subscriber.email != payload.get("e"):
+def subscriber_for_confirmation(token: str) -> tuple[Subscriber, SubscriberNotice]:
+    """The subscriber a confirmation link names, and its notice; else NotFound."""
+    notice = notices.notice_for_token(NoticeKind.CONFIRM_EMAIL, token)
+    if notice is None:
         raise NotFound(_("찾을 수 없습니다."))
-    return subscriber, payload
+    return _live(notice.subscriber_id), notice
 
 
 def confirm_email(token: str) -> Subscriber:
     """The double opt-in: the link proves the address, and e-mail consent starts now."""
-    subscriber, payload = subscriber_for_confirmation(token)
+    subscriber, notice = subscriber_for_confirmation(token)
     if subscriber.email_status is AddressStatus.PENDING:
         subscriber.email_status = AddressStatus.VALID
     if not subscriber.email_opt_in:
@@ -178,7 +194,7 @@ def confirm_email(token: str) -> Subscriber:
             channel=Channel.EMAIL,
             source=ConsentSource.WEB_FORM,
             evidence=_("이메일 확인 링크로 수신 동의 확인(double opt-in)"),
-            notice_version=payload.get("v"),
+            notice_version=notice.notice_version,
         )
     db.session.commit()
     return subscriber
@@ -196,11 +212,10 @@ def request_preferences_link(*, email: str) -> None:
 
 def subscriber_for_link(token: str) -> Subscriber:
     """The subscriber a signed preferences link names; NotFound if tampered or expired."""
-    payload = notices.read_token(NoticeKind.PREFERENCES_LINK, token) or {}
-    subscriber = _live(payload.get("s"))
-    if subscriber.email != payload.get("e"):
+    notice = notices.notice_for_token(NoticeKind.PREFERENCES_LINK, token)
+    if notice is None:
         raise NotFound(_("찾을 수 없습니다."))
-    return subscriber
+    return _live(notice.subscriber_id)
 
 
 def subscriber_for_message(token: str) -> tuple[Subscriber, int]:
@@ -212,11 +227,11 @@ def subscriber_for_message(token: str) -> tuple[Subscriber, int]:
 
 
 def _usable(subscriber: Subscriber, channels: set[Channel]) -> set[Channel]:
-    """Channels consent can be given for: an address on file (e-mail confirmed)."""
+    """Channels consent can be given for: an address on file and confirmed."""
     usable = set()
     if subscriber.email and subscriber.email_status is not AddressStatus.PENDING:
         usable.add(Channel.EMAIL)
-    if subscriber.phone:
+    if subscriber.phone and subscriber.phone_status is not AddressStatus.PENDING:
         usable.add(Channel.SMS)
     return channels & usable
 

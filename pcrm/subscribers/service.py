@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import selectinload
 
 from pcrm.auth.models import User
@@ -24,7 +24,9 @@ from pcrm.subscribers.models import (
     ConsentSource,
     Gender,
     Kind,
+    PhoneConfirmation,
     Subscriber,
+    SubscriberNotice,
 )
 from pcrm.surveys import service as surveys
 
@@ -57,6 +59,7 @@ class SubscriberRecord:
     ledger: list[ConsentEvent]
     messages: list[Message]
     responses: list[surveys.GivenResponse]
+    failed_notices: list[SubscriberNotice]
 
 
 def registry_page(browse: finder.Browse, *, user: User, after=None, before=None) -> finder.Page:
@@ -87,6 +90,18 @@ def messages_received(subscriber_id: int) -> list[Message]:
     return list(db.session.scalars(query))
 
 
+def _failed_notices(subscriber_id: int) -> list[SubscriberNotice]:
+    """Registry e-mails that could not go, newest first, so staff can correct the address."""
+    query = (
+        select(SubscriberNotice)
+        .where(
+            SubscriberNotice.subscriber_id == subscriber_id, SubscriberNotice.failed_at.is_not(None)
+        )
+        .order_by(SubscriberNotice.id.desc())
+    )
+    return list(db.session.scalars(query))
+
+
 def open_subscriber(subscriber_id: int, *, user: User) -> SubscriberRecord:
     """Everything about one subscriber; the view is written to the access log."""
     subscriber = get_subscriber(subscriber_id)
@@ -102,6 +117,7 @@ def open_subscriber(subscriber_id: int, *, user: User) -> SubscriberRecord:
         ledger=list(reversed(subscriber.consent_events)),
         messages=messages_received(subscriber.id),
         responses=surveys.responses_of(subscriber.id, user=user),
+        failed_notices=_failed_notices(subscriber.id),
     )
 
 
@@ -199,6 +215,15 @@ def erase_subscriber(subscriber: Subscriber, *, user: User) -> Subscriber:
     # The ledger stays (counts of grants and revocations) but its free text may name people.
     db.session.execute(
         update(ConsentEvent).where(ConsentEvent.subscriber_id == subscriber.id).values(evidence="")
+    )
+    # Codes sent to the phone and the reasons a notice failed name the addresses too.
+    db.session.execute(
+        delete(PhoneConfirmation).where(PhoneConfirmation.subscriber_id == subscriber.id)
+    )
+    db.session.execute(
+        update(SubscriberNotice)
+        .where(SubscriberNotice.subscriber_id == subscriber.id)
+        .values(failure=None)
     )
     for column in ("name", "email", "email_status", "phone", "phone_status"):
         setattr(subscriber, column, None)

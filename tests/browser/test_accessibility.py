@@ -9,9 +9,10 @@ from pcrm.campaigns import service as campaigns
 from pcrm.campaigns.models import CampaignKind, CampaignStatus
 from pcrm.db import utcnow
 from pcrm.extensions import db
+from pcrm.subscribers import phones
 from pcrm.subscribers.imports.models import ImportBatch, ImportStatus
-from pcrm.subscribers.models import NoticeKind
-from pcrm.subscribers.notices import make_token
+from pcrm.subscribers.models import AddressStatus, NoticeKind
+from pcrm.subscribers.notices import owe_notice, token_for
 from pcrm.subscribers.residents import NOTICE_VERSION
 from pcrm.surveys import service as surveys
 from pcrm.surveys.models import QuestionKind
@@ -67,11 +68,34 @@ def test_sign_up_pages(phone_page, assert_accessible):
 
 def test_email_confirmation_pages(phone_page, assert_accessible):
     subscriber = create_subscriber(email="minseo@example.com")
-    payload = {"s": subscriber.id, "e": subscriber.email, "v": NOTICE_VERSION}
+    notice = owe_notice(subscriber, NoticeKind.CONFIRM_EMAIL, NOTICE_VERSION)
+    db.session.commit()
     page = phone_page
-    assert_accessible(page, (f"/join/confirm/{make_token(NoticeKind.CONFIRM_EMAIL, payload)}",))
+    assert_accessible(page, (f"/join/confirm/{token_for(notice)}",))
     page.get_by_role("button", name="이메일 수신에 동의합니다").click()
     expect(page.get_by_role("heading", name="확인되었습니다")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_phone_code_page(phone_page, assert_accessible):
+    subscriber = create_subscriber(email=None, channels=set())
+    subscriber.phone_status = AddressStatus.PENDING
+    token, code = phones.start_confirmation(subscriber, night_sms=False, notice_version=None)
+    db.session.commit()
+    page = phone_page
+    assert_accessible(page, (f"/join/phone/{token}",))
+    field = page.get_by_label("인증번호 6자리")
+    assert field.get_attribute("autocomplete") == "one-time-code"
+    page.get_by_role("button", name="확인", exact=True).click()  # empty: an error
+    expect(page.get_by_role("alert")).to_be_visible()
+    assert_accessible(page)
+    field.fill(f"{(int(code) + 1) % 10**6:06d}")
+    page.get_by_role("button", name="확인", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text("인증번호가 맞지 않습니다")
+    assert_accessible(page)
+    page.get_by_label("인증번호 6자리").fill(code)
+    page.get_by_role("button", name="확인", exact=True).click()
+    expect(page.get_by_role("heading", name="휴대전화 번호를 확인했습니다")).to_be_visible()
     assert_accessible(page)
 
 

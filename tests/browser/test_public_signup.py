@@ -26,7 +26,8 @@ def test_a_resident_signs_up_on_a_phone(phone_page):
     page.get_by_label("위 개인정보 수집·이용 안내를 읽었으며 동의합니다 (필수)").check()
     page.get_by_role("button", name="신청하기").click()
 
-    expect(page.get_by_role("heading", name="신청을 받았습니다")).to_be_visible()
+    expect(page.get_by_role("heading", name="휴대전화 번호 확인")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     subscriber = db.session.scalars(db.select(Subscriber)).one()
-    assert subscriber.phone == "+821012345678"
-    assert subscriber.email_status is AddressStatus.PENDING and subscriber.sms_opt_in
+    assert subscriber.phone == "+821012345678" and subscriber.phone_status is AddressStatus.PENDING
+    assert subscriber.email_status is AddressStatus.PENDING and not subscriber.sms_opt_in

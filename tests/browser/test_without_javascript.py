@@ -1,11 +1,15 @@
 """Every residents' page can be completed on a phone with JavaScript turned off."""
 
+import re
+import shutil
+
 import pytest
 from playwright.sync_api import expect
 
 from pcrm.extensions import db
+from pcrm.outbox.service import latest_sms, sms_dir
 from pcrm.subscribers.models import AddressStatus, NoticeKind, Subscriber
-from pcrm.subscribers.notices import make_token
+from pcrm.subscribers.notices import owe_notice, token_for
 from pcrm.subscribers.residents import NOTICE_VERSION
 from pcrm.surveys.models import Answer, Choice, Response
 from tests.subscribers.factories import create_subscriber
@@ -38,11 +42,35 @@ def test_sign_up_without_javascript(no_script_phone_page):
     assert subscriber.email_status is AddressStatus.PENDING
 
 
+def test_sign_up_for_text_messages_and_confirm_the_code_without_javascript(no_script_phone_page):
+    shutil.rmtree(sms_dir(), ignore_errors=True)
+    page = no_script_phone_page
+    page.goto("/join")
+    page.get_by_label("이름 (사업자는 상호)").fill("김민서")
+    page.get_by_label("휴대전화", exact=True).fill("010-1234-5678")
+    page.get_by_label("사는 동").select_option(label="마장동")
+    page.get_by_role("group", name="받고 싶은 소식 (관심분야)").get_by_label("여론조사").check()
+    page.get_by_role("group", name="받는 방법").get_by_role("checkbox", name="문자").check()
+    page.get_by_label("위 개인정보 수집·이용 안내를 읽었으며 동의합니다 (필수)").check()
+    page.get_by_role("button", name="신청하기").click()
+
+    expect(page.get_by_role("heading", name="휴대전화 번호 확인")).to_be_visible()
+    subscriber = db.session.scalars(db.select(Subscriber)).one()
+    assert not subscriber.sms_opt_in
+    (texted,), _count = latest_sms()
+    page.get_by_label("인증번호 6자리").fill(re.search(r"\d{6}", texted["text"]).group())
+    page.get_by_role("button", name="확인", exact=True).click()
+    expect(page.get_by_role("heading", name="휴대전화 번호를 확인했습니다")).to_be_visible()
+    db.session.expire_all()
+    assert subscriber.sms_opt_in and subscriber.phone_status is AddressStatus.VALID
+
+
 def test_confirm_email_without_javascript(no_script_phone_page):
     subscriber = create_subscriber(email_status=AddressStatus.PENDING)
-    payload = {"s": subscriber.id, "e": subscriber.email, "v": NOTICE_VERSION}
+    notice = owe_notice(subscriber, NoticeKind.CONFIRM_EMAIL, NOTICE_VERSION)
+    db.session.commit()
     page = no_script_phone_page
-    page.goto(f"/join/confirm/{make_token(NoticeKind.CONFIRM_EMAIL, payload)}")
+    page.goto(f"/join/confirm/{token_for(notice)}")
     page.get_by_role("button", name="이메일 수신에 동의합니다").click()
     expect(page.get_by_role("heading", name="확인되었습니다")).to_be_visible()
     db.session.expire_all()

@@ -205,6 +205,28 @@ def test_a_test_send_to_anyone_but_active_staff_is_refused(
     assert relay.received == []
 
 
+@pytest.mark.parametrize(
+    ("address", "queued", "said"),
+    [("홍길동@sd.go.kr", 0, "영문 외 문자가 있는 이메일 주소는 받을 수 없습니다"),
+     ("me@성동.한국", 1, "테스트 메일을 보냈습니다")],
+)  # fmt: skip
+def test_a_test_send_address_follows_the_registry_rule(
+    client, auth, csrf_token, office, relay, address, queued, said
+):
+    campaign = create_campaign(office["bus"], segment=create_segment())
+    auth.login("bus@example.kr")
+    token = csrf_token(f"/campaigns/{campaign.id}")
+    data = {"csrf_token": token, "address": address}
+    response = client.post(f"/campaigns/{campaign.id}/test", data=data, follow_redirects=True)
+    assert said in response.get_data(as_text=True)
+    queue = queues.get(URGENT)
+    assert len(queue) == queued
+    SimpleWorker([queue], connection=queues.redis).work(burst=True)
+    assert [rcpt for _sender, rcpt, _mail, _at in relay.received] == (
+        ["me@xn--2q1b16w.xn--3e0b707e"] if queued else []
+    )
+
+
 def test_the_form_offers_the_surveys_that_can_be_sent(client, auth, office):
     open_survey = create_survey_to_send(office["bus"])
     draft = create_bus_survey(office["bus"], title="아직 초안인 설문")

@@ -86,10 +86,11 @@ def test_every_consent_is_in_the_ledger(demo):
         db.select(db.func.sum(db.cast(Subscriber.email_opt_in, db.Integer)))
     ) + db.session.scalar(db.select(db.func.sum(db.cast(Subscriber.sms_opt_in, db.Integer))))
     assert _count(ConsentEvent) == interests + channels
-    unreachable = db.select(Subscriber).where(
+    unreachable = db.select(Subscriber.name).where(
         Subscriber.email_opt_in.is_(False), Subscriber.sms_opt_in.is_(False)
     )
-    assert db.session.scalar(unreachable) is None
+    # but the one who signed up by SMS and has not typed the texted code yet (demo/signups.py)
+    assert db.session.scalars(unreachable).all() == ["문자 확인 대기 주민"]
 
 
 def test_loading_leaves_the_schema_as_migrated(demo):

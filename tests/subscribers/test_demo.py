@@ -1,3 +1,4 @@
+import shutil
 from datetime import date
 
 import pytest
@@ -5,9 +6,10 @@ import pytest
 from pcrm.demo import DEMO_PASSWORD, demo_accounts, load_demo
 from pcrm.demo.people import synthetic_subscribers
 from pcrm.extensions import db
+from pcrm.outbox.service import latest_sms, sms_dir
 from pcrm.subscribers.age import may_be_under_14
 from pcrm.subscribers.imports.models import ImportBatch, ImportStatus
-from pcrm.subscribers.models import Segment
+from pcrm.subscribers.models import AddressStatus, PhoneConfirmation, Segment
 
 pytestmark = pytest.mark.usefixtures("app")
 
@@ -37,3 +39,14 @@ def test_no_demo_subscriber_may_be_under_14():
     today = date.today()
     people = synthetic_subscribers(20_000, seed=2015, today=today)
     assert not any(may_be_under_14(p["birth_year"], today) for p in people)
+
+
+def test_demo_has_one_resident_waiting_to_type_the_texted_code(app):
+    shutil.rmtree(sms_dir(), ignore_errors=True)
+    load_demo(subscribers=50)
+    load_demo(subscribers=50)
+    (pending,) = db.session.scalars(db.select(PhoneConfirmation)).all()
+    assert pending.confirmed_at is None and not pending.subscriber.sms_opt_in
+    assert pending.subscriber.phone_status is AddressStatus.PENDING
+    (texted,), _count = latest_sms()
+    assert texted["to"] == pending.phone and "인증번호" in texted["text"]

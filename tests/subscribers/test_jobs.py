@@ -5,7 +5,9 @@ from datetime import timedelta
 import pytest
 
 from pcrm.db import utcnow
-from pcrm.extensions import db
+from pcrm.embedded import free_port
+from pcrm.extensions import db, queues
+from pcrm.queue import URGENT
 from pcrm.schedule import PERIODIC_JOBS
 from pcrm.subscribers.access_log import record_access
 from pcrm.subscribers.imports import service
@@ -13,7 +15,10 @@ from pcrm.subscribers.imports.jobs import run_import
 from pcrm.subscribers.imports.models import ImportBatch, ImportRow, ImportStatus
 from pcrm.subscribers.jobs import purge_expired_records, send_notice
 from pcrm.subscribers.models import AccessAction, AccessLog, ConsentEvent, NoticeKind, Subscriber
-from pcrm.subscribers.notices import owe_notice
+from pcrm.subscribers.notices import enqueue_notice, owe_notice
+from pcrm.worker import run_worker
+from tests.conftest import CaughtMail
+from tests.factories import create_user
 from tests.subscribers.factories import create_subscriber
 
 pytestmark = pytest.mark.usefixtures("app")
@@ -79,3 +84,84 @@ def test_the_retention_job_drops_old_access_log_and_old_import_files():
 def test_the_retention_job_is_scheduled_daily():
     (job,) = [j for j in PERIODIC_JOBS if j.func is purge_expired_records]
     assert job.interval == 24 * 3600
+
+
+def _notice_for(email: str):
+    notice = owe_notice(create_subscriber(email=email, phone=None), NoticeKind.CONFIRM_EMAIL, "v")
+    db.session.commit()
+    return notice
+
+
+def _work(app) -> None:
+    """A real RQ worker drains the urgent queue, as in production."""
+    run_worker(app, (URGENT,), with_scheduler=False, burst=True)
+
+
+def _stuck_jobs() -> int:
+    queue = queues.get(URGENT)
+    registries = (queue.failed_job_registry, queue.scheduled_job_registry)
+    return len(queue) + sum(len(registry) for registry in registries)
+
+
+def test_a_notice_to_an_address_smtp_cannot_carry_ends_failed_once(app, smtp_server):
+    notice = _notice_for("홍길동@example.kr")  # stored before addresses were checked
+    enqueue_notice(notice)
+    _work(app)
+    db.session.expire_all()
+    assert notice.failed_at is not None and notice.sent_at is None
+    assert "메일을 만들 수 없습니다" in notice.failure
+    assert list(smtp_server) == [] and _stuck_jobs() == 0  # no retry loop
+    failed_at = notice.failed_at
+    send_notice(notice.id)
+    db.session.expire_all()
+    assert notice.failed_at == failed_at and list(smtp_server) == []
+
+
+def test_staff_see_why_a_notice_could_not_go(app, client, auth, smtp_server):
+    notice = _notice_for("홍길동@example.kr")
+    send_notice(notice.id)
+    create_user("pr@example.kr")
+    auth.login("pr@example.kr")
+    page = client.get(f"/subscribers/{notice.subscriber_id}").get_data(as_text=True)
+    assert "보내지 못한 안내 메일" in page and "메일을 만들 수 없습니다" in page
+
+
+class RefusingRecipients(CaughtMail):
+    async def handle_RCPT(self, server, session, envelope, address, options):
+        return "550 5.1.1 no such user"
+
+
+def test_a_notice_the_relay_refuses_for_good_ends_failed_with_its_reason(app, monkeypatch):
+    from aiosmtpd.controller import Controller
+
+    controller = Controller(RefusingRecipients(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", controller.port)
+    try:
+        notice = _notice_for("gone@example.kr")
+        enqueue_notice(notice)
+        _work(app)
+    finally:
+        controller.stop()
+    db.session.expire_all()
+    assert (
+        notice.failed_at is not None
+        and "550" in notice.failure
+        and "no such user" in notice.failure
+    )
+    assert _stuck_jobs() == 0
+
+
+def test_a_relay_that_is_down_is_retried_a_few_times_then_recorded(app, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", free_port())  # nobody listens there
+    notice = _notice_for("minseo@example.com")
+    enqueue_notice(notice)
+    _work(app)
+    db.session.expire_all()
+    assert notice.failed_at is None and notice.sent_at is None
+    assert len(queues.get(URGENT).scheduled_job_registry) == 1  # RQ tries again later
+    send_notice(notice.id)  # the last try, as RQ runs it when no retries are left
+    db.session.expire_all()
+    assert notice.failed_at is not None and "Connection" in notice.failure

@@ -1,18 +1,22 @@
 """Residents: sign-up with double opt-in (real SMTP server, real RQ worker), guardians,
 preferences from a message or a signed link, and plain 404s for bad links."""
 
+import base64
 import email
 import re
+import time
 from email import policy
 
 import pytest
+from itsdangerous import TimestampSigner
 
 from pcrm.campaigns.models import Campaign, CampaignKind
 from pcrm.extensions import db
 from pcrm.messaging.models import Message
 from pcrm.queue import URGENT
+from pcrm.subscribers import notices
 from pcrm.subscribers.audience import Criteria, reachable_ids
-from pcrm.subscribers.models import AddressStatus, ConsentEvent, Subscriber
+from pcrm.subscribers.models import AddressStatus, Channel, ConsentEvent, NoticeKind, Subscriber
 from pcrm.subscribers.residents import NOTICE_VERSION
 from pcrm.worker import run_worker
 from tests.factories import create_department, create_project
@@ -50,10 +54,11 @@ def _link(message, path: str) -> str:
 
 def test_sign_up_counts_email_only_after_the_confirmation_link(app, client, smtp_server):
     response = _sign_up(client)
-    assert response.status_code == 302 and response.headers["Location"].endswith("/join/done")
+    assert response.status_code == 302 and "/join/phone/" in response.headers["Location"]
     subscriber = db.session.scalars(db.select(Subscriber)).one()
     assert subscriber.email_status is AddressStatus.PENDING and not subscriber.email_opt_in
-    assert subscriber.sms_opt_in and {f.code for f in subscriber.interests} == {"survey", "culture"}
+    assert not subscriber.sms_opt_in  # the SMS code confirms the phone (tests/test_phone.py)
+    assert {f.code for f in subscriber.interests} == {"survey", "culture"}
     email_ids = reachable_ids(Criteria(), channel="email", field_code="survey")
     assert list(db.session.scalars(email_ids)) == []
 
@@ -205,3 +210,59 @@ def test_public_forms_are_rate_limited(app, client):
     finally:
         del app.config["PUBLIC_FORM_RATE_LIMIT"]
     assert codes == [302, 302, 429]
+
+
+def test_a_message_link_cannot_grant_back_only_a_fresh_confirmation_can(app, client, smtp_server):
+    subscriber = create_subscriber(fields={"survey"}, channels={Channel.EMAIL})
+    path = f"/p/{_message_for(subscriber).token}"
+    page = client.get(path).get_data(as_text=True)
+    wanted = {"fields": ["survey", "culture"], "channels": ["email", "sms"]}
+    response = client.post(path, data={"csrf_token": _token(page)} | wanted)
+    assert "확인 링크에서 저장해야 적용됩니다" in client.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
+    db.session.expire_all()
+    assert {f.code for f in subscriber.interests} == {"survey"} and not subscriber.sms_opt_in
+    granted = db.select(ConsentEvent).where(ConsentEvent.source == "preferences_link")
+    assert db.session.scalars(granted).all() == []  # nothing granted, nothing to narrow
+
+    _work(app)
+    (envelope,) = smtp_server
+    link = _link(_mail(envelope), "/preferences/")
+    page = client.get(link).get_data(as_text=True)
+    client.post(link, data={"csrf_token": _token(page), "fields": ["survey", "culture"],
+                            "channels": ["email", "sms"]})  # fmt: skip
+    db.session.expire_all()
+    assert {f.code for f in subscriber.interests} == {"survey", "culture"}
+    assert subscriber.sms_opt_in
+
+
+def test_signed_links_do_not_carry_the_address_and_old_ones_are_404(app, client, smtp_server):
+    subscriber = create_subscriber(email="minseo@example.com")
+    notice = notices.owe_notice(subscriber, NoticeKind.PREFERENCES_LINK)
+    db.session.commit()
+    notices.enqueue_notice(notice)
+    _work(app)
+    token = _link(_mail(smtp_server[0]), "/preferences/").rsplit("/", 1)[1]
+    decoded = base64.urlsafe_b64decode(token.split(".")[0] + "==").decode()
+    assert "minseo" not in decoded and "example" not in decoded
+    assert client.get(f"/preferences/{token}").status_code == 200
+    with app.test_request_context():
+        old_style = {"s": subscriber.id, "e": subscriber.email}
+        old = notices.make_token(NoticeKind.PREFERENCES_LINK, old_style)
+    assert client.get(f"/preferences/{old}").status_code == 404
+    subscriber.email = "changed@example.com"
+    db.session.commit()
+    assert client.get(f"/preferences/{token}").status_code == 404  # the address changed since
+
+
+def test_an_expired_signed_link_is_a_plain_404(app, client, smtp_server, monkeypatch):
+    subscriber = create_subscriber()
+    notice = notices.owe_notice(subscriber, NoticeKind.PREFERENCES_LINK)
+    db.session.commit()
+    eight_days_ago = int(time.time()) - 8 * 24 * 3600
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: eight_days_ago)
+    with app.test_request_context():
+        token = notices._link(notice).rsplit("/", 1)[1]
+    monkeypatch.undo()
+    assert client.get(f"/preferences/{token}").status_code == 404
