@@ -65,7 +65,7 @@ def latest_mail(limit: int = 100, offset: int = 0) -> tuple[list[CaughtMail], in
 def caught_mail(key: str) -> CaughtMail:
     try:
         raw = mailbox.Maildir(mail_dir(), create=True).get_bytes(key)
-    except KeyError:
+    except (KeyError, FileNotFoundError):  # no such message, or nothing caught yet
         raise NotFound(_("없는 메시지입니다.")) from None
     return CaughtMail(key, email.message_from_bytes(raw, policy=policy.default))
 

@@ -1,9 +1,10 @@
 """The local outboxes, readable by PR staff: registered only in local mode."""
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 
 from pcrm.auth.access import roles_required
 from pcrm.auth.models import PR_OFFICE
+from pcrm.inputs import page_number
 from pcrm.outbox import service
 
 bp = Blueprint("outbox", __name__, url_prefix="/outbox")
@@ -11,7 +12,7 @@ PAGE_SIZE = 50
 
 
 def _offset() -> int:
-    return max(request.args.get("page", 1, type=int) - 1, 0) * PAGE_SIZE
+    return (page_number() - 1) * PAGE_SIZE
 
 
 @bp.get("/mail")

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, not_, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from pcrm.extensions import db
+from pcrm.inputs import like_pattern
 from pcrm.subscribers.audience import Criteria, conditions
 from pcrm.subscribers.models import AddressStatus, Subscriber
 
@@ -56,23 +57,18 @@ class Page:
     prev_cursor: str | None
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def search_condition(q: str) -> ColumnElement[bool] | None:
     """An e-mail, a phone number (any way it is written) or a name, whichever `q` looks like."""
     q = q.strip()
     if not q:
         return None
     if "@" in q:
-        return Subscriber.email.like(_like(q.lower()), escape="\\")
+        return Subscriber.email.like(like_pattern(q.lower()), escape="\\")
     digits = re.sub(r"\D", "", q)
     if PHONE_LIKE.match(q) and len(digits) >= 3:
         # Stored as +8210...: the national trunk 0 is not part of it.
-        return Subscriber.phone.like(_like(digits.removeprefix("0")), escape="\\")
-    return Subscriber.name.ilike(_like(q), escape="\\")
+        return Subscriber.phone.like(like_pattern(digits.removeprefix("0")), escape="\\")
+    return Subscriber.name.ilike(like_pattern(q), escape="\\")
 
 
 def browse_conditions(browse: Browse) -> list[ColumnElement[bool]]:

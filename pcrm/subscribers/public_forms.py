@@ -7,7 +7,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -16,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
+from pcrm.forms import IntegerField
 from pcrm.subscribers import choices
 from pcrm.subscribers.forms import MultiCheckboxField
 from pcrm.subscribers.residents import may_be_under_14
