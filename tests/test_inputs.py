@@ -95,3 +95,35 @@ def test_a_year_outside_the_calendar_the_service_uses_is_a_form_error(client, au
         assert response.status_code == 200 and "마감 시각을 입력하세요" in response.text
         db.session.refresh(survey)
         assert survey.published_at is None and survey.closes_at is None
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def test_every_number_and_date_field_of_every_form_is_bounded(app):
+    import wtforms
+    from flask_wtf import FlaskForm
+    from wtforms.fields.core import UnboundField
+
+    from pcrm import forms
+
+    bounded = {
+        wtforms.IntegerField: forms.IntegerField,
+        wtforms.DateTimeLocalField: forms.DateTimeLocalField,
+        wtforms.DateTimeField: forms.DateTimeLocalField,
+        wtforms.DateField: None,  # no form has one; one needs a bounded class first
+    }
+    checked = 0
+    for form in _subclasses(FlaskForm):
+        for name in dir(form):
+            field = getattr(form, name, None)
+            if not isinstance(field, UnboundField):
+                continue
+            for unbounded, ours in bounded.items():
+                if issubclass(field.field_class, unbounded):
+                    assert ours and issubclass(field.field_class, ours), f"{form.__name__}.{name}"
+                    checked += 1
+    assert checked >= 5
