@@ -29,6 +29,7 @@ ODD_VALUES = (
     "x" * 5000,
     "!!not-a-cursor",
     "WzEsMiwzXQ==",  # a cursor of the wrong length: base64 of [1,2,3]
+    "WyJ4Il0=",  # a cursor of the wrong type: base64 of ["x"]
 )
 # Raw in the URL: a NUL, bytes that are not UTF-8.
 RAW_QUERY_VALUES = ("%ff%fe",)

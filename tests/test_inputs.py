@@ -127,3 +127,23 @@ def test_every_number_and_date_field_of_every_form_is_bounded(app):
                     assert ours and issubclass(field.field_class, ours), f"{form.__name__}.{name}"
                     checked += 1
     assert checked >= 5
+
+
+TAMPERED_CURSORS = (
+    "!!not-a-cursor",
+    "WzEsMiwzXQ==",  # [1, 2, 3]: the wrong length
+    "WyJ4Il0=",  # ["x"]: text for an id
+    "WzExODA1OTE2MjA3MTc0MTEzMDM0MjRd",  # [2**70]: an id no column holds
+    "W3siYSI6IDF9XQ==",  # [{"a": 1}]
+    "WyJhXHUwMDAwYiIsIDFd",  # ["a\x00b", 1]: a NUL in a name
+    "WzUsICJ4Il0=",  # [5, "x"]: a number for a name
+)
+
+
+def test_a_tampered_paging_cursor_shows_the_first_page(client, sign_in):
+    sign_in(Role.PR)
+    for cursor in TAMPERED_CURSORS:
+        for sort in ("newest", "name"):
+            for direction in ("after", "before"):
+                response = client.get(f"/subscribers/?sort={sort}&{direction}={cursor}")
+                assert response.status_code == 200, (cursor, sort, direction)

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, not_, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from pcrm.extensions import db
-from pcrm.inputs import like_pattern
+from pcrm.inputs import LARGEST_INT, like_pattern
 from pcrm.subscribers.audience import Criteria, conditions
 from pcrm.subscribers.models import AddressStatus, Subscriber
 
@@ -90,7 +90,7 @@ def encode_cursor(values: tuple) -> str:
     return base64.urlsafe_b64encode(json.dumps(values, ensure_ascii=False).encode()).decode()
 
 
-def decode_cursor(cursor: str | None, size: int) -> tuple | None:
+def decode_cursor(cursor: str | None, columns) -> tuple | None:
     """The key a cursor carries, or None if absent or not one of ours (a tampered URL)."""
     if not cursor:
         return None
@@ -98,9 +98,18 @@ def decode_cursor(cursor: str | None, size: int) -> tuple | None:
         values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except ValueError:
         return None
-    if not isinstance(values, list) or len(values) != size:
+    if not isinstance(values, list) or len(values) != len(columns):
+        return None
+    if not all(_fits(value, column) for value, column in zip(values, columns, strict=True)):
         return None
     return tuple(values)
+
+
+def _fits(value, column) -> bool:
+    """Is `value` one the column can be compared with? A tampered cursor may carry anything."""
+    if column.type.python_type is int:
+        return type(value) is int and 0 <= value <= LARGEST_INT
+    return isinstance(value, str) and "\x00" not in value
 
 
 def _key(row: Subscriber, columns) -> tuple:
@@ -121,8 +130,8 @@ def page(
 ) -> Page:
     """One page of subscribers, with cursors to the next and previous pages."""
     columns, ascending = SORTS.get(browse.sort, SORTS["newest"])
-    after_key = decode_cursor(after, len(columns))
-    before_key = decode_cursor(before, len(columns)) if after_key is None else None
+    after_key = decode_cursor(after, columns)
+    before_key = decode_cursor(before, columns) if after_key is None else None
     forward = before_key is None
     query = select(Subscriber).where(*browse_conditions(browse))
     query = query.options(selectinload(Subscriber.dong))
