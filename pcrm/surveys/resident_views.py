@@ -23,16 +23,16 @@ ANSWERED_COOKIE = "pcrm_answered_{id}"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
-# Rate limits on answering, so that one address cannot stuff a survey. A household shares one
-# address: the public link allows it a few answers an hour; every page of a survey is a POST,
-# so the per-address limit on pages is generous. An invitation's token answers once anyway;
-# its own limit only stops one link being hammered.
+# Rate limits on answering, so that one address cannot stuff a survey through its public link.
+# A household shares one address: it gets a few answers an hour; every page of a survey is a
+# POST, so the limit on pages is generous. An invitation's token answers once anyway, and many
+# residents may share a mobile carrier's address: its link is limited per token, not address.
 def _answers_per_address() -> str:
     return current_app.config.get("PUBLIC_SURVEY_ANSWER_LIMIT", "10 per hour;30 per day")
 
 
 def _pages_per_address() -> str:
-    return current_app.config.get("SURVEY_PAGE_LIMIT", "300 per hour")
+    return current_app.config.get("PUBLIC_SURVEY_PAGE_LIMIT", "300 per hour")
 
 
 def _pages_per_token() -> str:
@@ -49,11 +49,6 @@ def _token() -> str:
 
 def _answer_recorded(_response) -> bool:
     return g.get("survey_answer_recorded", False)
-
-
-survey_pages = limiter.shared_limit(
-    _pages_per_address, scope="survey-pages", methods=["POST"], key_func=get_remote_address
-)
 
 
 def _pages(survey: Survey, done: Callable[[flow.Step, str], object], preview: bool = False):
@@ -98,7 +93,6 @@ def _record(survey: Survey, step: flow.Step, key: str, **who):
 
 @bp.route("/s/<token>", methods=["GET", "POST"])
 @public
-@survey_pages
 @limiter.limit(_pages_per_token, methods=["POST"], key_func=_token)
 def respond(token: str):
     """Answer a survey from the link in an invitation (the message's token)."""
@@ -140,7 +134,7 @@ def _record_public(survey: Survey, step: flow.Step, key: str):
 
 @bp.route("/survey/<slug>", methods=["GET", "POST"])
 @public
-@survey_pages
+@limiter.limit(_pages_per_address, methods=["POST"], key_func=get_remote_address)
 @limiter.limit(
     _answers_per_address,
     methods=["POST"],
