@@ -33,7 +33,9 @@ class TextConverter(UnicodeConverter):
 
 
 class NoNulPathConverter(PathConverter):
-    regex = "[^/\\x00].*?"
+    """`<path:...>` (static files) without a NUL anywhere in it."""
+
+    regex = "[^/\\x00][^\\x00]*?"
 
 
 def query_int(name: str, default: int | None = None, *, low: int = 1) -> int | None:
