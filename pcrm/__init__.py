@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from pcrm import config, errors, extensions, security
+from pcrm import config, errors, extensions, inputs, logs, security
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,6 +41,8 @@ def register_extensions(app: Flask) -> None:
     from pcrm.auth import access
     from pcrm.main import menu
 
+    inputs.init_app(app)  # the URL converters, before any blueprint adds a route
+    logs.init_app(app)
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"))
     extensions.csrf.init_app(app)

@@ -72,5 +72,11 @@ def register(app: Flask) -> None:
             413: _("파일이 너무 큽니다"),
             429: _("요청이 너무 많습니다. 잠시 후 다시 시도하세요"),
         }
+        messages = {
+            429: _(
+                "같은 인터넷 주소에서 짧은 시간에 너무 많은 요청이 왔습니다. "
+                "한 집에서 여러 분이 답하고 계시다면 조금 뒤에 이어서 답해 주세요."
+            ),
+        }
         title = titles.get(error.code, error.name)
-        return _render(error.code, title, "")
+        return _render(error.code, title, messages.get(error.code, ""))

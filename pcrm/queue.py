@@ -69,7 +69,10 @@ class Queues:
     ):
         """Enqueue `func(*args, **kwargs)` now, or at `at` (needs a worker --with-scheduler)."""
         # RQ's explicit form (args=, kwargs=): a job's own arguments never clash with its options.
+        # The description, which workers log and dashboards show, names the job without its
+        # arguments: some carry an address (a test send) or a message token.
         options = {"retry": retry, "job_id": job_id, "job_timeout": timeout}
+        options["description"] = f"{func.__module__}.{func.__qualname__}"
         options = {key: value for key, value in options.items() if value is not None}
         options |= {"args": args, "kwargs": kwargs}
         target = self.get(queue)

@@ -79,11 +79,18 @@ class Row:
 
 
 def results_page(
-    campaign: Campaign, *, user: User, status: str | None, q: str | None, per_page: int
+    campaign: Campaign,
+    *,
+    user: User,
+    status: str | None,
+    q: str | None,
+    page: int,
+    per_page: int,
 ) -> tuple[Pagination, list[Row]]:
     """A page of the send results, shown as the user may see them; the view is logged."""
     disclosure = Disclosure.to(user)
-    page = db.paginate(results.recipients(campaign.id, status=status, q=q), per_page=per_page)
+    query = results.recipients(campaign.id, status=status, q=q)
+    page = db.paginate(query, page=page, per_page=per_page)
     rows = [
         Row(
             name=disclosure.name(m.subscriber.name),

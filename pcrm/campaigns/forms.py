@@ -4,7 +4,6 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateTimeLocalField,
     EmailField,
     RadioField,
     SelectChoice,
@@ -17,6 +16,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from pcrm.campaigns import choices
 from pcrm.campaigns.models import CampaignKind
 from pcrm.campaigns.recurrence import PRESETS, SEOUL
+from pcrm.forms import DateTimeLocalField
 from pcrm.subscribers.addresses import EmailAddress
 
 KINDS = [

@@ -8,6 +8,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from pcrm.extensions import db
+from pcrm.inputs import like_pattern
 from pcrm.messaging.models import STATUS_LABELS, Message, MessageStatus
 from pcrm.spreadsheets import csv_stream
 from pcrm.subscribers.masking import mask_email, mask_name
@@ -55,12 +56,12 @@ def recipients(campaign_id: int, *, status: str | None = None, q: str | None = N
     if status in set(MessageStatus):
         query = query.where(Message.status == MessageStatus(status))
     if q:
-        like = f"%{q.strip()}%"
+        like = like_pattern(q.strip())
         query = query.where(
             or_(
-                Subscriber.name.ilike(like),
-                Message.address.ilike(like),
-                Subscriber.email.ilike(like),
+                Subscriber.name.ilike(like, escape="\\"),
+                Message.address.ilike(like, escape="\\"),
+                Subscriber.email.ilike(like, escape="\\"),
             )
         )
     return query

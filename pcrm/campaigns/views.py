@@ -32,6 +32,7 @@ from pcrm.campaigns.progress import audience_count, progress
 from pcrm.errors import Conflict, Invalid
 from pcrm.extensions import db
 from pcrm.forms import submit
+from pcrm.inputs import page_number, query_int
 from pcrm.projects.models import Project
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
@@ -55,7 +56,9 @@ def index():
     """Campaigns the signed-in person may see, filtered by status."""
     status = request.args.get("status") or None
     status = CampaignStatus(status) if status in set(CampaignStatus) else None
-    page = db.paginate(service.visible_campaigns(current_user, status), per_page=PAGE_SIZE)
+    page = db.paginate(
+        service.visible_campaigns(current_user, status), page=page_number(), per_page=PAGE_SIZE
+    )
     return render_template(
         "campaigns/index.html",
         page=page,
@@ -147,9 +150,7 @@ def progress_panel(campaign_id: int):
 def preview(campaign_id: int):
     """The e-mail as a chosen recipient of the audience would get it, or why it cannot be made."""
     campaign = _campaign(campaign_id)
-    shown = disclosure.preview(
-        campaign, user=current_user, subscriber_id=request.args.get("subscriber", type=int)
-    )
+    shown = disclosure.preview(campaign, user=current_user, subscriber_id=query_int("subscriber"))
     page = render_template("campaigns/preview.html", campaign=campaign, preview=shown)
     return page, 422 if shown.problem else 200
 
@@ -159,7 +160,7 @@ def _form_action(campaign_id: int, form_class, act, done: str):
     form = form_class()
     if not form.validate_on_submit():
         for errors in form.errors.values():
-            flash(" ".join(errors), "error")
+            flash(" ".join(map(str, errors)), "error")  # lazy strings among them
         return redirect(url_for("campaigns.show", campaign_id=campaign.id))
     try:
         act(campaign, form)
@@ -254,7 +255,7 @@ def results_page(campaign_id: int):
     campaign = _campaign(campaign_id)
     status, q = request.args.get("status") or None, request.args.get("q") or None
     page, rows = disclosure.results_page(
-        campaign, user=current_user, status=status, q=q, per_page=PAGE_SIZE
+        campaign, user=current_user, status=status, q=q, page=page_number(), per_page=PAGE_SIZE
     )
     return render_template(
         "campaigns/results.html",

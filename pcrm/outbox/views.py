@@ -1,25 +1,25 @@
 """The local outboxes, readable by PR staff: registered only in local mode."""
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 
 from pcrm.auth.access import roles_required
 from pcrm.auth.models import PR_OFFICE
+from pcrm.inputs import page_number
 from pcrm.outbox import service
 
 bp = Blueprint("outbox", __name__, url_prefix="/outbox")
 PAGE_SIZE = 50
 
 
-def _offset() -> int:
-    return max(request.args.get("page", 1, type=int) - 1, 0) * PAGE_SIZE
-
-
 @bp.get("/mail")
 @roles_required(*PR_OFFICE)
 def mail():
     """E-mail caught by the local SMTP catcher, newest first."""
-    messages, total = service.latest_mail(PAGE_SIZE, _offset())
-    return render_template("outbox/mail.html", messages=messages, total=total, size=PAGE_SIZE)
+    page = page_number()
+    messages, total = service.latest_mail(PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    return render_template(
+        "outbox/mail.html", messages=messages, total=total, size=PAGE_SIZE, page=page
+    )
 
 
 @bp.get("/mail/<key>")
@@ -33,5 +33,8 @@ def mail_message(key: str):
 @roles_required(*PR_OFFICE)
 def sms():
     """SMS kept by the outbox provider, newest first."""
-    messages, total = service.latest_sms(PAGE_SIZE, _offset())
-    return render_template("outbox/sms.html", messages=messages, total=total, size=PAGE_SIZE)
+    page = page_number()
+    messages, total = service.latest_sms(PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    return render_template(
+        "outbox/sms.html", messages=messages, total=total, size=PAGE_SIZE, page=page
+    )

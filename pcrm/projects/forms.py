@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from pcrm.auth.forms import department_choices
 from pcrm.auth.models import User
+from pcrm.forms import drop_invalid
 from pcrm.projects import service
 
 
@@ -42,3 +43,4 @@ class ProjectFilterForm(FlaskForm):
         super().__init__(*args, **kwargs)
         everything = SelectChoice(0, str(_l("모든 부서")))
         self.department.choices = [everything, *department_choices(departments)]
+        drop_invalid(self)  # a department outside the list (or not a number) filters nothing

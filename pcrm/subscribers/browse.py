@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, not_, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from pcrm.extensions import db
+from pcrm.inputs import LARGEST_INT, like_pattern
 from pcrm.subscribers.audience import Criteria, conditions
 from pcrm.subscribers.models import AddressStatus, Subscriber
 
@@ -56,23 +57,18 @@ class Page:
     prev_cursor: str | None
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def search_condition(q: str) -> ColumnElement[bool] | None:
     """An e-mail, a phone number (any way it is written) or a name, whichever `q` looks like."""
     q = q.strip()
     if not q:
         return None
     if "@" in q:
-        return Subscriber.email.like(_like(q.lower()), escape="\\")
+        return Subscriber.email.like(like_pattern(q.lower()), escape="\\")
     digits = re.sub(r"\D", "", q)
     if PHONE_LIKE.match(q) and len(digits) >= 3:
         # Stored as +8210...: the national trunk 0 is not part of it.
-        return Subscriber.phone.like(_like(digits.removeprefix("0")), escape="\\")
-    return Subscriber.name.ilike(_like(q), escape="\\")
+        return Subscriber.phone.like(like_pattern(digits.removeprefix("0")), escape="\\")
+    return Subscriber.name.ilike(like_pattern(q), escape="\\")
 
 
 def browse_conditions(browse: Browse) -> list[ColumnElement[bool]]:
@@ -94,7 +90,7 @@ def encode_cursor(values: tuple) -> str:
     return base64.urlsafe_b64encode(json.dumps(values, ensure_ascii=False).encode()).decode()
 
 
-def decode_cursor(cursor: str | None, size: int) -> tuple | None:
+def decode_cursor(cursor: str | None, columns) -> tuple | None:
     """The key a cursor carries, or None if absent or not one of ours (a tampered URL)."""
     if not cursor:
         return None
@@ -102,9 +98,18 @@ def decode_cursor(cursor: str | None, size: int) -> tuple | None:
         values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except ValueError:
         return None
-    if not isinstance(values, list) or len(values) != size:
+    if not isinstance(values, list) or len(values) != len(columns):
+        return None
+    if not all(_fits(value, column) for value, column in zip(values, columns, strict=True)):
         return None
     return tuple(values)
+
+
+def _fits(value, column) -> bool:
+    """Is `value` one the column can be compared with? A tampered cursor may carry anything."""
+    if column.type.python_type is int:
+        return type(value) is int and 0 <= value <= LARGEST_INT
+    return isinstance(value, str) and "\x00" not in value
 
 
 def _key(row: Subscriber, columns) -> tuple:
@@ -125,8 +130,8 @@ def page(
 ) -> Page:
     """One page of subscribers, with cursors to the next and previous pages."""
     columns, ascending = SORTS.get(browse.sort, SORTS["newest"])
-    after_key = decode_cursor(after, len(columns))
-    before_key = decode_cursor(before, len(columns)) if after_key is None else None
+    after_key = decode_cursor(after, columns)
+    before_key = decode_cursor(before, columns) if after_key is None else None
     forward = before_key is None
     query = select(Subscriber).where(*browse_conditions(browse))
     query = query.options(selectinload(Subscriber.dong))

@@ -6,7 +6,6 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     EmailField,
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -17,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from pcrm.forms import IntegerField, drop_invalid
 from pcrm.subscribers import choices
 from pcrm.subscribers.audience import Criteria
 from pcrm.subscribers.browse import Browse
@@ -79,7 +79,7 @@ class FilterForm(CriteriaForm):
     sort = SelectField(_l("정렬"), choices=choices.options(choices.SORTS), default="newest")
 
     def browse(self) -> Browse:
-        self.validate()  # invalid choices are dropped by WTForms; the rest still filters
+        drop_invalid(self)  # a value outside the choices is ignored; the rest still filters
         return Browse(
             criteria=self.criteria(),
             q=(self.q.data or "").strip()[:100],

@@ -7,7 +7,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -23,6 +22,7 @@ from wtforms.validators import (
     Regexp,
 )
 
+from pcrm.forms import IntegerField
 from pcrm.subscribers import choices
 from pcrm.subscribers.addresses import EmailAddress
 from pcrm.subscribers.forms import MultiCheckboxField

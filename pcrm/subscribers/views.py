@@ -7,6 +7,7 @@ from flask_login import current_user
 from pcrm.auth.access import roles_required
 from pcrm.auth.models import PR_OFFICE, Role
 from pcrm.errors import DomainError
+from pcrm.inputs import page_number, query_int
 from pcrm.subscribers import (  # noqa: F401  (routes)
     access_log,
     choices,
@@ -136,8 +137,8 @@ def export_list(fmt: str):
 @roles_required(Role.ADMIN)
 def access_log_page():
     """Who viewed or exported residents' data, newest first (admins only)."""
-    page = max(request.args.get("page", 1, type=int), 1)
-    subscriber_id = request.args.get("subscriber", type=int)
+    page = page_number()
+    subscriber_id = query_int("subscriber")
     entries, total = access_log.access_entries(page=page, subscriber_id=subscriber_id)
     return render_template(
         "subscribers/access_log.html", entries=entries, total=total, page=page, size=100

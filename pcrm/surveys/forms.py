@@ -8,8 +8,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
@@ -17,6 +15,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from pcrm.forms import DateTimeLocalField, IntegerField
 from pcrm.subscribers.age import AGE_BANDS
 from pcrm.subscribers.choices import AGE_BANDS as AGE_CHOICES
 from pcrm.subscribers.choices import GENDERS as GENDER_CHOICES

@@ -5,14 +5,15 @@ Staff preview goes through the same pages, so what they see is what residents wi
 
 from collections.abc import Callable
 
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, g, render_template, request
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.datastructures import MultiDict
 
 from pcrm.auth.access import public
 from pcrm.errors import Conflict
-from pcrm.extensions import db
+from pcrm.extensions import db, limiter
 from pcrm.surveys import flow, responding, results, service
 from pcrm.surveys.blueprint import bp, staff_survey
 from pcrm.surveys.models import Survey
@@ -20,6 +21,34 @@ from pcrm.surveys.responding import AlreadyAnswered, Unavailable
 
 ANSWERED_COOKIE = "pcrm_answered_{id}"
 COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+# Rate limits on answering, so that one address cannot stuff a survey through its public link.
+# A household shares one address: it gets a few answers an hour; every page of a survey is a
+# POST, so the limit on pages is generous. An invitation's token answers once anyway, and many
+# residents may share a mobile carrier's address: its link is limited per token, not address.
+def _answers_per_address() -> str:
+    return current_app.config.get("PUBLIC_SURVEY_ANSWER_LIMIT", "10 per hour;30 per day")
+
+
+def _pages_per_address() -> str:
+    return current_app.config.get("PUBLIC_SURVEY_PAGE_LIMIT", "300 per hour")
+
+
+def _pages_per_token() -> str:
+    return current_app.config.get("SURVEY_TOKEN_PAGE_LIMIT", "60 per hour")
+
+
+def _address_and_survey() -> str:
+    return f"{get_remote_address()}|{request.view_args['slug']}"
+
+
+def _token() -> str:
+    return request.view_args["token"]
+
+
+def _answer_recorded(_response) -> bool:
+    return g.get("survey_answer_recorded", False)
 
 
 def _pages(survey: Survey, done: Callable[[flow.Step, str], object], preview: bool = False):
@@ -58,11 +87,13 @@ def _record(survey: Survey, step: flow.Step, key: str, **who):
         return _notice(Unavailable.ANSWERED, survey)
     except Conflict:
         return _notice(responding.unavailable(survey, answered=False) or Unavailable.CLOSED, survey)
+    g.survey_answer_recorded = True
     return _thanks(survey)
 
 
 @bp.route("/s/<token>", methods=["GET", "POST"])
 @public
+@limiter.limit(_pages_per_token, methods=["POST"], key_func=_token)
 def respond(token: str):
     """Answer a survey from the link in an invitation (the message's token)."""
     invitation = responding.invitation(token)
@@ -103,6 +134,13 @@ def _record_public(survey: Survey, step: flow.Step, key: str):
 
 @bp.route("/survey/<slug>", methods=["GET", "POST"])
 @public
+@limiter.limit(_pages_per_address, methods=["POST"], key_func=get_remote_address)
+@limiter.limit(
+    _answers_per_address,
+    methods=["POST"],
+    key_func=_address_and_survey,
+    deduct_when=_answer_recorded,
+)
 def public_respond(slug: str):
     """Answer from the public link (social media): one response per browser."""
     survey = service.survey_for_slug(slug)

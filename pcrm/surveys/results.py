@@ -6,6 +6,7 @@ from datetime import date
 from flask_babel import gettext as _
 
 from pcrm.extensions import db
+from pcrm.inputs import like_pattern
 from pcrm.subscribers.age import AGE_BANDS
 from pcrm.subscribers.choices import AGE_BANDS as AGE_BAND_LABELS
 from pcrm.subscribers.models import Dong, Gender, Kind
@@ -198,8 +199,7 @@ def text_answers(
     """Free-text answers (and "other" texts) newest first, filtered by `search`; and the total."""
     where = [Answer.question_id == question.id, Answer.text.is_not(None)]
     if search:
-        escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        where.append(Answer.text.ilike(f"%{escaped}%", escape="\\"))
+        where.append(Answer.text.ilike(like_pattern(search), escape="\\"))
     total = db.session.scalar(db.select(db.func.count()).select_from(Answer).where(*where))
     query = (
         db.select(Answer.text, Response.submitted_at)

@@ -8,6 +8,7 @@ from pcrm.auth.access import roles_required
 from pcrm.auth.models import PR_OFFICE
 from pcrm.extensions import db
 from pcrm.forms import submit
+from pcrm.inputs import page_number
 from pcrm.surveys import exports, population, results
 from pcrm.surveys.blueprint import bp, staff_survey
 from pcrm.surveys.forms import PopulationForm
@@ -40,7 +41,7 @@ def text_answers(survey_id: int, question_id: int):
     if question.survey_id != survey.id:
         abort(404)
     search = (request.args.get("q") or "").strip()[:100]
-    page = request.args.get("page", 1, type=int)
+    page = page_number()
     answers, total = results.text_answers(question, search=search, page=page)
     return render_template(
         "surveys/text_answers.html",

@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from pcrm.errors import DomainError
 from pcrm.extensions import db
 from pcrm.i18n import localized
+from pcrm.inputs import query_int
 from pcrm.projects import service as projects_service
 from pcrm.surveys import building, resident_views, results_views, service  # noqa: F401
 from pcrm.surveys.blueprint import bp, staff_survey
@@ -117,7 +118,7 @@ def _question_form(survey: Survey, question: Question | None) -> QuestionForm:
     if request.method == "GET" and question is not None:
         form.fill_from(question)
     elif request.method == "GET":
-        form.section.data = request.args.get("section", type=int)
+        form.section.data = query_int("section")
     return form
 
 

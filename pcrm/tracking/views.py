@@ -68,8 +68,9 @@ def unsubscribe(token: str):
 @csrf.exempt
 def one_click(token: str):
     """The List-Unsubscribe URL: RFC 8058 one-click POST unsubscribes at once (no cookie, no
-    CSRF token, no redirect); a GET, as a scanner or a browser makes it, only shows the page."""
-    if request.method == "GET":
+    CSRF token, no redirect); a GET or HEAD, as a scanner or a browser makes it, only shows the
+    page."""
+    if request.method != "POST":
         return _page(token, UnsubscribeForm(formdata=None))
     if request.form.get("List-Unsubscribe") != "One-Click":
         return "Expected List-Unsubscribe=One-Click\n", 400, {"Content-Type": "text/plain"}

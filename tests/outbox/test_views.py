@@ -78,3 +78,12 @@ def test_the_outboxes_are_for_pr_staff(client, sign_in, instance):
     sign_in(Role.DEPARTMENT)
     assert client.get("/outbox/mail").status_code == 403
     assert client.get("/outbox/sms").status_code == 403
+
+
+def test_odd_pages_and_unknown_messages_are_a_plain_404(client, sign_in, instance):
+    sign_in(Role.PR)
+    for path in ("/outbox/mail?page=99999999999999999999", "/outbox/sms?page=-3"):
+        assert client.get(path).status_code == 404
+    assert client.get("/outbox/mail/no-such-message").status_code == 404  # nothing caught yet
+    page = client.get("/outbox/mail?page=1")
+    assert page.status_code == 200 and "?page=0" not in page.text

@@ -156,3 +156,56 @@ def test_exports_neutralise_formulas_and_carry_a_codebook(client, auth):
     assert [(e.action, e.record_count) for e in entries] == [(AccessAction.EXPORT, 1)] * 2
     assert "responses.csv" in entries[0].what and survey.title in entries[0].what
     assert entries[0].actor.endswith("<pr@example.kr>")
+
+
+def _public_survey() -> tuple[Survey, str]:
+    survey = create_bus_survey()
+    settings = {"title": survey.title, "introduction": "", "anonymous": False}
+    service.update_survey(survey, public_link=True, results_public=False, **settings)
+    publish(survey)
+    return survey, f"/survey/{survey.public_slug}"
+
+
+def _answer_in_a_new_browser(app, survey: Survey, url: str):
+    """Answer the public link as a person on their own phone, from the same address."""
+    browser = app.test_client()
+    page = browser.get(url).get_data(as_text=True)
+    no = {f"q{survey.questions[0].id}": str(choice_id(survey, 0, "아니요"))}
+    second = post_page(browser, url, page, **no)
+    if second.status_code != 200:
+        return second
+    return post_page(browser, url, second.get_data(as_text=True))
+
+
+def test_a_household_sharing_one_address_answers_the_public_link(app):
+    survey, url = _public_survey()
+    for _person in range(5):
+        done = _answer_in_a_new_browser(app, survey, url)
+        assert done.status_code == 200 and "감사합니다" in done.get_data(as_text=True)
+    assert _responses() == 5
+
+
+def test_one_address_cannot_stuff_the_public_link(app):
+    survey, url = _public_survey()
+    app.config["PUBLIC_SURVEY_ANSWER_LIMIT"] = "6 per hour"
+    try:
+        answers = [_answer_in_a_new_browser(app, survey, url) for _ in range(8)]
+    finally:
+        del app.config["PUBLIC_SURVEY_ANSWER_LIMIT"]
+    assert [a.status_code for a in answers] == [200] * 6 + [429] * 2
+    refused = answers[-1].get_data(as_text=True)
+    assert "요청이 너무 많습니다" in refused and "조금 뒤에 이어서 답해 주세요" in refused
+    assert _responses() == 6
+
+
+def test_one_invitation_link_cannot_be_hammered(app, client):
+    survey = publish(create_bus_survey())
+    url = f"/s/{create_invitation(survey).token}"
+    app.config["SURVEY_TOKEN_PAGE_LIMIT"] = "3 per hour"
+    try:
+        page = client.get(url).get_data(as_text=True)  # the first page, never answered
+        codes = [post_page(client, url, page).status_code for _ in range(4)]
+    finally:
+        del app.config["SURVEY_TOKEN_PAGE_LIMIT"]
+    assert codes[-1] == 429 and 429 not in codes[:3]
+    assert _responses() == 0

@@ -108,6 +108,14 @@ def test_get_on_the_unsubscribe_links_shows_choices_and_changes_nothing(client, 
     assert db.session.scalars(select(ConsentEvent)).all() == []
 
 
+def test_head_on_the_one_click_link_changes_nothing(client, message):
+    response = client.head(f"/u/{message.token}/one-click")
+    assert response.status_code == 200
+    db.session.refresh(message.subscriber)
+    assert {i.code for i in message.subscriber.interests} == {"survey"}
+    assert db.session.scalars(select(ConsentEvent)).all() == []
+
+
 def test_the_unsubscribe_page_applies_the_choice(client, message, csrf_token):
     token = csrf_token(f"/u/{message.token}")
     page = client.post(f"/u/{message.token}", data={"scope": "all", "csrf_token": token})
