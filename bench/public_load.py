@@ -28,6 +28,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
+from _registry import insert_policy_customers
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,16 +77,7 @@ def seed(recipients: int) -> tuple[list[str], str]:
     from pcrm.surveys.models import QuestionKind
 
     now = utcnow()
-    db.session.execute(
-        text(
-            "INSERT INTO subscriber (kind, name, email, email_status, email_opt_in, sms_opt_in,"
-            " night_sms_opt_in, guardian_consent, email_consented_at, created_at, updated_at)"
-            " SELECT 'individual', '주민' || g, 'resident' || g || '@bench.example', 'valid',"
-            " true, false, false, false, :now, :now, :now FROM generate_series(1, :n) g"
-        ),
-        {"n": recipients, "now": now},
-    )
-    db.session.execute(text("INSERT INTO subscriber_interest SELECT id, 'survey' FROM subscriber"))
+    insert_policy_customers(recipients, now)
     department = auth.create_department(name_ko="교통행정과", name_en="Transport")
     password = "bench password"  # noqa: S105
     user = auth.create_user(email="pr@bench.kr", name="공보", password=password, role=Role.PR)

@@ -21,6 +21,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from _registry import insert_policy_customers
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/pcrm_campaigns"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
@@ -67,7 +69,6 @@ def reset_database(url: str) -> None:
 
 def seed(recipients: int):
     """`recipients` reachable subscribers of the survey field, a segment and a due campaign."""
-    from sqlalchemy import text
 
     from pcrm.auth.models import Department
     from pcrm.campaigns.models import Campaign, CampaignKind, CampaignStatus
@@ -78,16 +79,7 @@ def seed(recipients: int):
     from pcrm.surveys.models import Survey
 
     now = utcnow()
-    db.session.execute(
-        text(
-            "INSERT INTO subscriber (kind, name, email, email_status, email_opt_in, sms_opt_in,"
-            " night_sms_opt_in, guardian_consent, email_consented_at, created_at, updated_at)"
-            " SELECT 'individual', '주민' || g, 'resident' || g || '@bench.example', 'valid',"
-            " true, false, false, false, :now, :now, :now FROM generate_series(1, :n) g"
-        ),
-        {"n": recipients, "now": now},
-    )
-    db.session.execute(text("INSERT INTO subscriber_interest SELECT id, 'survey' FROM subscriber"))
+    insert_policy_customers(recipients, now)
     department = Department(name_ko="교통행정과", name_en="Transport")
     project = Project(department=department, name_ko="성동 마을버스 운영")
     segment = Segment(name="전체", criteria={})

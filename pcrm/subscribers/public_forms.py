@@ -25,8 +25,8 @@ from wtforms.validators import (
 from pcrm.forms import IntegerField
 from pcrm.subscribers import choices
 from pcrm.subscribers.addresses import EmailAddress
+from pcrm.subscribers.age import may_be_under_14
 from pcrm.subscribers.forms import MultiCheckboxField
-from pcrm.subscribers.residents import may_be_under_14
 
 
 class SignUpForm(FlaskForm):

@@ -6,7 +6,6 @@ Other domains call `subscriber_for_message`, `update_preferences`, `unsubscribe_
 """
 
 from dataclasses import dataclass
-from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
@@ -16,6 +15,7 @@ from pcrm.extensions import db
 from pcrm.messaging.service import message_for_token
 from pcrm.subscribers import notices, phones
 from pcrm.subscribers.addresses import normalise_email, normalise_phone
+from pcrm.subscribers.age import may_be_under_14
 from pcrm.subscribers.consent import apply_choices, change_consent
 from pcrm.subscribers.models import (
     AddressStatus,
@@ -31,7 +31,6 @@ from pcrm.subscribers.models import (
 # The consent notice residents read on the sign-up page (templates/subscribers/_notice.html);
 # bump it whenever that wording changes, so each consent records what was shown.
 NOTICE_VERSION = "2026-11"
-GUARDIAN_AGE = 14
 
 
 @dataclass
@@ -50,13 +49,6 @@ class SignUp:
     guardian_name: str = ""
     guardian_contact: str = ""
     guardian_agreed: bool = False
-
-
-def may_be_under_14(birth_year: int | None, today: date | None = None) -> bool:
-    """With only a birth year, anyone who turns 14 this year may still be 13: ask a guardian."""
-    if birth_year is None:
-        return False
-    return (today or date.today()).year - birth_year <= GUARDIAN_AGE
 
 
 def _guardian_evidence(form: SignUp) -> str:
