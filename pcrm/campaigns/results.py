@@ -1,5 +1,6 @@
 """Send results: every recipient with its status and, for failures, a reason a person can read."""
 
+import re
 from collections.abc import Iterator
 
 from flask_babel import gettext as _
@@ -22,15 +23,19 @@ ENHANCED = {
     "5.2.1": _l("받는 사람 메일함이 사용 중지되었습니다."),
     "5.2.2": _l("받는 사람 메일함이 가득 찼습니다."),
     "5.7.1": _l("받는 서버가 정책상 거부했습니다 (스팸 차단 등). 주소 문제가 아닐 수 있습니다."),
+    "4.2.2": _l("받는 사람 메일함이 가득 찼습니다 (일시적)."),
+    "4.4.1": _l("받는 서버가 응답하지 않았습니다 (일시적)."),
+    "4.7.1": _l("받는 서버가 잠시 뒤에 다시 보내라고 했습니다 (일시적)."),
 }
+STATUS_CODE = re.compile(r"\b[245]\.\d{1,3}\.\d{1,3}\b")
 
 
 def readable_reason(message: Message) -> str:
     """Why a message did not go (or not yet), for the person correcting the address."""
     error = message.last_error or ""
-    for code, words in ENHANCED.items():
-        if code in error:
-            return f"{words} ({message.smtp_code} {code})"
+    for code in STATUS_CODE.findall(error):
+        if code in ENHANCED:
+            return f"{ENHANCED[code]} ({message.smtp_code} {code})"
     if message.status is MessageStatus.BOUNCED_HARD:
         return _("받는 서버가 영구적으로 거부했습니다: %(e)s", e=error)
     if message.status is MessageStatus.BOUNCED_SOFT:
