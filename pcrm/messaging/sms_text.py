@@ -55,7 +55,6 @@ REPLACEMENTS = {
     "\u20a9": "￦",  # won sign: the full-width one is in CP949
     "\u00a9": "(c)",
     "\u2764": "♥",
-    "\u2665": "♥",
     "\u2714": "√",
     "\u2705": "√",
     "\u2028": "\n",
@@ -133,8 +132,8 @@ class Measure:
             return _(
                 "문자는 %(max)s바이트(LMS)까지 보낼 수 있습니다(지금 %(n)s바이트, 한글 한 "
                 "글자는 2바이트).",
-                max=f"{LMS_MAX_BYTES:,}",
-                n=f"{self.bytes:,}",
+                max=format(LMS_MAX_BYTES, ","),
+                n=format(self.bytes, ","),
             )
         return None
 
@@ -147,7 +146,7 @@ class Measure:
             "%(type)s, %(n)d/%(max)s바이트",
             type=self.type.value.upper(),
             n=self.bytes,
-            max=f"{limit:,}",
+            max=format(limit, ","),
         )
 
 
