@@ -159,9 +159,11 @@ def sms_settings(environ) -> dict:
     }
     for name in ("SMS_QUIET_START", "SMS_QUIET_END"):
         try:
-            time.fromisoformat(settings[name])  # what QuietHours.from_config reads
+            clock = time.fromisoformat(settings[name])  # what QuietHours.from_config reads
         except ValueError:
-            raise ConfigError(f"{name} must be a time like 21:00, not {settings[name]!r}") from None
+            clock = None
+        if clock is None or clock.tzinfo is not None:  # the window is in Asia/Seoul
+            raise ConfigError(f"{name} must be a time like 21:00, not {settings[name]!r}")
     return settings
 
 
