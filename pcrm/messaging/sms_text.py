@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from flask_babel import gettext as _
+from jinja2 import Environment
 from jinja2.sandbox import SandboxedEnvironment
 
 ENCODING = "cp949"
@@ -272,12 +273,16 @@ def measure_audience(
     values: Iterable[Mapping[str, str]],
     prices: Prices,
     subject: str = "",
+    environment: Environment | None = None,
 ) -> AudienceMeasure:
     """Measure `template` filled with each recipient's values ({{ name }}): counts and cost.
 
-    Recipients with the same values get the same text, so each distinct set is measured once.
+    Pass the Jinja environment the messages are rendered with, so its filters and globals
+    count as they will be sent. Recipients with the same values get the same text, so each
+    distinct set is measured once.
     """
-    body, title = _environment.from_string(template), _environment.from_string(subject)
+    environment = environment or _environment
+    body, title = environment.from_string(template), environment.from_string(subject)
     tally = Counter()
     first_refusal = None
     for key, count in Counter(tuple(sorted(v.items())) for v in values).items():

@@ -1,11 +1,10 @@
 """SMS text measured as Korean providers count it: CP949 bytes, SMS / LMS / refused."""
 
-import unicodedata
-
 import pytest
 from flask_babel import force_locale
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from jinja2.sandbox import SandboxedEnvironment
 
 from pcrm.messaging.sms_text import (
     REPLACEMENTS,
@@ -14,15 +13,16 @@ from pcrm.messaging.sms_text import (
     measure,
     measure_audience,
     replacement_for,
+    sendable,
 )
 
 CP949_CHARACTERS = [
-    chr(code)
-    for code in range(0x10000)
-    if unicodedata.category(chr(code)) != "Cs" and len(_ := chr(code).encode("cp949", "ignore"))
+    c for c in map(chr, range(0x10000)) if not 0xD800 <= ord(c) < 0xE000 and sendable(c)
 ]
 REPLACEABLE = ["\u2013", "\u2014", "\u00a0", "\u2764", "\u00e9", "\u20a9", "\u200b", "\u2022"]
 NO_STAND_IN = ["\U0001f600", "\U0001f44d", "\u4dc0", "\u0e01"]  # emoji, a hexagram, Thai ko kai
+# The same examples on every run, none kept between runs, no deadline on a busy machine.
+property_test = settings(derandomize=True, database=None, deadline=None)
 sendable_text = st.text(alphabet=st.sampled_from(CP949_CHARACTERS), max_size=1200)
 
 
@@ -111,6 +111,7 @@ def test_every_replacement_in_the_table_is_itself_sendable():
         assert all(c in CP949_CHARACTERS or c in "\n" for c in stand_in)
 
 
+@property_test
 @given(sendable_text)
 def test_any_cp949_text_measures_as_its_cp949_length(text):
     result = measure(text)
@@ -122,6 +123,7 @@ def test_any_cp949_text_measures_as_its_cp949_length(text):
         assert result.type is (SmsType.SMS if result.bytes <= 90 else SmsType.LMS)
 
 
+@property_test
 @given(sendable_text, st.lists(st.sampled_from(REPLACEABLE + NO_STAND_IN), min_size=1), st.data())
 def test_a_refused_text_always_names_each_character_it_cannot_send(text, bad, data):
     mixed = list(text)
@@ -134,6 +136,7 @@ def test_a_refused_text_always_names_each_character_it_cannot_send(text, bad, da
     assert result.as_json()["refused"]
 
 
+@property_test
 @given(sendable_text, st.lists(st.sampled_from(REPLACEABLE + list(REPLACEMENTS)), min_size=1))
 def test_the_replacement_of_a_refused_text_measures_clean(text, bad):
     result = measure(text + "".join(bad))
@@ -190,3 +193,15 @@ def test_the_refusal_says_why_in_korean_and_in_english(app):
         with force_locale("en"):
             assert "2,000 bytes" in too_long.problem()
             assert "EN DASH" in dash and measure("설문 – 안내").problem().isascii() is False
+
+
+def test_the_audience_is_measured_with_the_environment_messages_are_rendered_with():
+    environment = SandboxedEnvironment()
+    environment.globals["link"] = lambda n: "https://pcrm.test/r/" + "x" * n * 40
+    result = measure_audience(
+        template="{{ name }}님 설문: {{ link(n) }}",
+        values=[{"name": "김철수", "n": 1}, {"name": "김철수", "n": 2}],
+        prices=Prices(sms=9, lms=30),
+        environment=environment,
+    )
+    assert (result.sms, result.lms, result.cost) == (1, 1, 39)  # 75 bytes, then 115
