@@ -152,9 +152,11 @@ class Measure:
 
 
 def _chars(measure: Measure) -> str:
-    return ", ".join(
-        describe_unsendable(u) for u in measure.unsendable + measure.subject_unsendable
-    )
+    in_text = [describe_unsendable(u) for u in measure.unsendable]
+    in_subject = [
+        _("제목의 %(what)s", what=describe_unsendable(u)) for u in measure.subject_unsendable
+    ]
+    return ", ".join(in_text + in_subject)
 
 
 def describe_unsendable(item: Unsendable) -> str:

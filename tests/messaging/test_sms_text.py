@@ -188,6 +188,7 @@ def test_the_refusal_says_why_in_korean_and_in_english(app):
         dash = measure("설문 – 안내").problem()
         assert "4번째 글자 '–'(EN DASH)" in dash and "'-'" in dash
         assert measure("가" * 21, subject="가" * 21).problem().startswith("LMS 제목은 40바이트")
+        assert "제목의 2번째 글자 '—'" in measure("안내", subject="설—문").problem()
         assert measure("안내").problem() is None
         assert measure("안내").describe() == "SMS, 4/90바이트"
         with force_locale("en"):
