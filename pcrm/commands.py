@@ -71,7 +71,8 @@ def demo_data(subscriber_count, seed):
 
 
 def register(app: Flask) -> None:
+    from pcrm.messaging.commands import sms_cli
     from pcrm.subscribers.commands import subscribers_cli
 
-    for command in (create_user, worker, demo_data, subscribers_cli):
+    for command in (create_user, worker, demo_data, subscribers_cli, sms_cli):
         app.cli.add_command(command)

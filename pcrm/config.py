@@ -7,7 +7,7 @@ services, naming what is missing, rather than falling back to the embedded parts
 
 import os
 import secrets
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 
 MODES = ("local", "test", "production")
@@ -91,6 +91,7 @@ def from_environment(instance_path: Path, environ=os.environ) -> dict:
         "DKIM_SELECTOR": environ.get("DKIM_SELECTOR") or None,
         "DKIM_PRIVATE_KEY_PATH": environ.get("DKIM_PRIVATE_KEY_PATH") or None,
         "SMS_PROVIDER": environ.get("SMS_PROVIDER", "outbox" if mode != "production" else ""),
+        **sms_settings(environ),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _flag(environ.get("SESSION_COOKIE_SECURE"), mode == "production"),
@@ -146,6 +147,24 @@ def campaign_settings(environ) -> dict:
         "CAMPAIGN_RELAY_BACKOFF_MAX": _int(environ, "CAMPAIGN_RELAY_BACKOFF_MAX", 1800),
         "MACHINE_OPEN_SECONDS": _int(environ, "MACHINE_OPEN_SECONDS", 10),
     }
+
+
+def sms_settings(environ) -> dict:
+    """SMS prices per type (won, for the cost estimate) and the quiet hours in Asia/Seoul."""
+    settings = {
+        "SMS_PRICE_SMS": _int(environ, "SMS_PRICE_SMS", 9),
+        "SMS_PRICE_LMS": _int(environ, "SMS_PRICE_LMS", 30),
+        "SMS_QUIET_START": environ.get("SMS_QUIET_START") or "21:00",
+        "SMS_QUIET_END": environ.get("SMS_QUIET_END") or "08:00",
+    }
+    for name in ("SMS_QUIET_START", "SMS_QUIET_END"):
+        try:
+            clock = time.fromisoformat(settings[name])  # what QuietHours.from_config reads
+        except ValueError:
+            clock = None
+        if clock is None or clock.tzinfo is not None:  # the window is in Asia/Seoul
+            raise ConfigError(f"{name} must be a time like 21:00, not {settings[name]!r}")
+    return settings
 
 
 def database_url(url: str | None, instance_path: Path) -> str:
