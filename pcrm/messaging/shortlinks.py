@@ -18,8 +18,7 @@ transaction) and resolved with one lookup of the primary key (`find`).
 import re
 import secrets
 
-from sqlalchemy import and_, exists, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import and_, exists, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
 
@@ -30,7 +29,12 @@ from pcrm.urls import public_url
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 CODE_LENGTH = 11
 CODE = re.compile(f"[{ALPHABET}]{{{CODE_LENGTH}}}")
-CHUNK = 2000  # rows a statement: 6,000 parameters, well inside SQLite's limit
+# PostgreSQL takes a launch's codes as two arrays in one statement (executemany takes seconds).
+PG_INSERT = text(
+    "INSERT INTO short_link (code, message_id, target) SELECT code, message_id, :target "
+    "FROM unnest(CAST(:codes AS varchar[]), CAST(:ids AS integer[])) AS new (code, message_id) "
+    "ON CONFLICT DO NOTHING"
+)
 
 
 def new_code() -> str:
@@ -50,11 +54,15 @@ def _missing(campaign_id: int, wave: int, target: ShortTarget) -> list[int]:
     return list(db.session.scalars(query))
 
 
-def _insert(rows: list[dict]) -> None:
-    dialect = db.session.get_bind().dialect.name
-    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(ShortLink.__table__)
-    for start in range(0, len(rows), CHUNK):
-        db.session.execute(statement.values(rows[start : start + CHUNK]).on_conflict_do_nothing())
+def _insert(ids: list[int], target: ShortTarget) -> int:
+    """Insert a new code for each message, skipping any code already taken; how many went in."""
+    codes = [new_code() for _ in ids]
+    if db.session.get_bind().dialect.name == "postgresql":
+        values = {"codes": codes, "ids": ids, "target": target.value}
+        return db.session.execute(PG_INSERT, values).rowcount
+    rows = [{"code": c, "message_id": i, "target": target} for c, i in zip(codes, ids, strict=True)]
+    statement = sqlite_insert(ShortLink.__table__).on_conflict_do_nothing()
+    return db.session.execute(statement, rows).rowcount
 
 
 def create_short_links(*, campaign_id: int, wave: int, targets: tuple[ShortTarget, ...]) -> int:
@@ -66,8 +74,7 @@ def create_short_links(*, campaign_id: int, wave: int, targets: tuple[ShortTarge
         added += len(ids)
         # A code drawn twice (vanishingly rare, see above) is skipped by the insert and drawn
         # again on the next pass.
-        while ids:
-            _insert([{"code": new_code(), "message_id": i, "target": target.value} for i in ids])
+        while ids and _insert(ids, target) < len(ids):
             ids = _missing(campaign_id, wave, target)
     return added
 
