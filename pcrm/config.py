@@ -110,6 +110,9 @@ def from_environment(instance_path: Path, environ=os.environ) -> dict:
         # Never per account alone, or anyone could lock a colleague out by guessing.
         "LOGIN_RATE_LIMIT": environ.get("LOGIN_RATE_LIMIT", "10 per 15 minutes"),
         "LOGIN_ADDRESS_RATE_LIMIT": environ.get("LOGIN_ADDRESS_RATE_LIMIT", "50 per 15 minutes"),
+        # Unknown SMS short-link codes (/r/) one address may try: guessing is then hopeless
+        # (pcrm.messaging.shortlinks); people following real links are never counted.
+        "SHORT_LINK_RATE_LIMIT": environ.get("SHORT_LINK_RATE_LIMIT", "20 per hour;100 per day"),
         # Reverse proxies in front that set X-Forwarded-For/-Proto/-Host: without trusting
         # them, every visitor has the proxy's address and shares one login rate limit.
         "PROXY_COUNT": _int(environ, "PROXY_COUNT", 1 if mode == "production" else 0),

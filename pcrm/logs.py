@@ -2,9 +2,9 @@
 
 A request line carries what residents and staff typed (a search for a name, an e-mail address
 or a phone number in the query string) and the tokens of message links (/s/<token>, /u/<token>,
-...), which open a resident's survey and preferences to whoever holds them. The web servers'
-access logs (werkzeug under `pcrm up`, gunicorn in production) and the app's own error lines
-show a request's path with every token and every query value masked.
+the SMS short links /r/<code>, ...), which open a resident's survey and preferences to whoever
+holds them. The web servers' access logs (werkzeug under `pcrm up`, gunicorn in production) and
+the app's own error lines show a request's path with every token and every query value masked.
 """
 
 import logging
@@ -12,10 +12,10 @@ import re
 from urllib.parse import parse_qsl, urlencode
 
 MASK = "***"
-# The routes whose first argument is a token or an unguessable slug (tests/test_logs.py checks
-# every such route of the URL map is matched here).
+# The routes whose first argument is a token, a short-link code or an unguessable slug
+# (tests/test_logs.py checks every such route of the URL map is matched here).
 _TOKEN_PATH = re.compile(
-    r"(?P<prefix>/(?:s|o|c|u|p|preferences|join/confirm|join/phone|survey)/)"
+    r"(?P<prefix>/(?:s|o|c|u|p|r|preferences|join/confirm|join/phone|survey)/)"
     r"(?P<token>[^/?#\s\"]+?)(?P<suffix>\.gif)?(?=[/?#\s\"]|$)"
 )
 _QUERY = re.compile(r"\?(?P<query>[^\s#\"]*)")

@@ -19,6 +19,9 @@ PUBLIC_ENDPOINTS = {
     "tracking.click",
     "tracking.unsubscribe",
     "tracking.one_click",
+    # ...and an SMS's short links to its survey and opt-out page, by an 11-character code
+    # (about 64 bits; unknown codes are rate limited per address).
+    "tracking.short_link",
     # Residents sign up and confirm their e-mail (double opt-in), and change their fields and
     # channels from the link in any message, from a signed link, or by asking for one (the
     # answer is the same for any address; the forms are rate limited).

@@ -33,7 +33,14 @@ SEARCHES = (
 
 
 def _public_links(token: str) -> list[str]:
-    return [f"/s/{token}", f"/o/{token}.gif", f"/c/{token}/1", f"/u/{token}", f"/p/{token}"]
+    return [
+        f"/s/{token}",
+        f"/o/{token}.gif",
+        f"/c/{token}/1",
+        f"/u/{token}",
+        f"/p/{token}",
+        f"/r/{token}",
+    ]
 
 
 def _secrets(token: str) -> tuple[str, ...]:
@@ -43,7 +50,7 @@ def _secrets(token: str) -> tuple[str, ...]:
 def test_every_route_with_a_token_or_slug_is_masked(app):
     checked = 0
     for rule in app.url_map.iter_rules():
-        secret = {"token", "slug"} & rule.arguments
+        secret = {"token", "slug", "code"} & rule.arguments
         if not secret:
             continue
         url = rule.build(dict.fromkeys(rule.arguments, 1) | dict.fromkeys(secret, "Secr3tTok"))[1]

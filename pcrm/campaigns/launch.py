@@ -15,12 +15,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from pcrm.campaigns.audit import record_transition
 from pcrm.campaigns.invitation import survey_problem
-from pcrm.campaigns.models import Campaign, CampaignStatus
+from pcrm.campaigns.models import Campaign, CampaignKind, CampaignStatus
 from pcrm.campaigns.progress import audience, finish_if_done
 from pcrm.db import UTCDateTime, utcnow
 from pcrm.extensions import db, queues
 from pcrm.messaging.jobs import send_batch
-from pcrm.messaging.models import Message, MessageStatus
+from pcrm.messaging.models import Message, MessageStatus, ShortTarget
+from pcrm.messaging.shortlinks import create_short_links
 from pcrm.queue import BULK
 from pcrm.subscribers.models import Channel, Subscriber
 
@@ -49,7 +50,17 @@ def materialise(campaign: Campaign, wave: int = 0) -> int:
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     statement = insert(Message.__table__).from_select([*columns, "address", "created_at"], rows)
     statement = statement.on_conflict_do_nothing().execution_options(preserve_rowcount=True)
-    return db.session.connection().execute(statement).rowcount
+    added = db.session.connection().execute(statement).rowcount
+    if campaign.channel is Channel.SMS:
+        create_short_links(campaign_id=campaign.id, wave=wave, targets=short_targets(campaign))
+    return added
+
+
+def short_targets(campaign: Campaign) -> tuple[ShortTarget, ...]:
+    """The pages an SMS of the campaign links to: its survey, if any, and always the opt-out."""
+    if campaign.kind is CampaignKind.SURVEY:
+        return (ShortTarget.SURVEY, ShortTarget.UNSUBSCRIBE)
+    return (ShortTarget.UNSUBSCRIBE,)
 
 
 def batch_ranges(campaign_id: int, statuses=(MessageStatus.QUEUED,)) -> list[tuple[int, int]]:

@@ -19,8 +19,9 @@ from pcrm.db import bulk_insert, bulk_insert_returning_ids, foreign_keys_checked
 from pcrm.demo.surveys import Respondent, record_responses, respondent_propensity
 from pcrm.extensions import db
 from pcrm.messaging.mail import NON_ASCII_LOCAL_PART
-from pcrm.messaging.models import Event, EventKind, Message, MessageStatus, new_token
+from pcrm.messaging.models import Event, EventKind, Message, MessageStatus, ShortTarget, new_token
 from pcrm.messaging.sending import NOT_REACHABLE
+from pcrm.messaging.shortlinks import create_short_links
 from pcrm.subscribers.models import Subscriber
 from pcrm.surveys.models import Answer, Response, Survey
 
@@ -144,4 +145,7 @@ def send_survey_campaign(
         bulk_insert(connection, Event.__table__, [e for i, _p, o in sent for e in _events(i, o)])
         answered = [_respondent(i, p, o) for i, p, o in sent if o.row["responded_at"]]
         record_responses(connection, survey, answered, rng)
+    # Short links as an SMS of the campaign would carry, so the demo shows them resolving.
+    targets = (ShortTarget.SURVEY, ShortTarget.UNSUBSCRIBE)
+    create_short_links(campaign_id=campaign.id, wave=0, targets=targets)
     return len(ids)

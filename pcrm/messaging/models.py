@@ -88,6 +88,26 @@ class Message(db.Model):
 
     campaign: Mapped[Campaign] = relationship()
     subscriber: Mapped[Subscriber] = relationship()
+    # Loaded per message by default; a sending batch loads them all at once (selectinload).
+    short_links: Mapped[list["ShortLink"]] = relationship(back_populates="message")
+
+
+class ShortTarget(enum.StrEnum):
+    SURVEY = "survey"
+    UNSUBSCRIBE = "unsubscribe"
+
+
+class ShortLink(db.Model):
+    """A short public link /r/<code> to one of a message's pages, for SMS where bytes count
+    (codes: pcrm.messaging.shortlinks)."""
+
+    __table_args__ = (UniqueConstraint("message_id", "target"),)
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("message.id"))
+    target: Mapped[ShortTarget] = mapped_column(str_enum(ShortTarget))
+
+    message: Mapped[Message] = relationship(back_populates="short_links")
 
 
 class EventKind(enum.StrEnum):

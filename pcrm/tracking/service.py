@@ -10,12 +10,17 @@ from pcrm.campaigns.templating import SURVEY_LINK, body_links
 from pcrm.db import utcnow
 from pcrm.errors import NotFound
 from pcrm.extensions import db
-from pcrm.messaging.models import EventKind, Message
+from pcrm.messaging import shortlinks
+from pcrm.messaging.models import EventKind, Message, ShortTarget
 from pcrm.messaging.service import message_for_token, record_event
 from pcrm.subscribers import residents
 from pcrm.subscribers.models import ConsentSource
 from pcrm.tracking.machines import machine_reason
 from pcrm.urls import public_url
+
+# Link id of a click on an SMS's short opt-out link (the survey link is 0, body URLs 1, 2, ...);
+# never a /c/ link, whose ids are not negative.
+UNSUBSCRIBE_LINK = -1
 
 
 @dataclass(frozen=True)
@@ -72,20 +77,42 @@ def link_target(message: Message, link_id: int) -> str:
     return links[link_id - 1]
 
 
-def record_click(token: str, link_id: int, visit: Visit) -> str:
-    """Record a click on one of the message's own links and return its target; commits."""
-    message = _message(token)
-    target = link_target(message, link_id)
+def _record_click(message: Message, link_id: int, visit: Visit) -> None:
     reason = _classify(message, visit)
     if reason is None:
         now = utcnow()
-        message.clicked_at = message.clicked_at or now
+        # Leaving is not taking part: an opt-out click does not count as a click on content.
+        if link_id != UNSUBSCRIBE_LINK:
+            message.clicked_at = message.clicked_at or now
         message.opened_at = message.opened_at or now  # a click means the message was read
     detail = reason or visit.user_agent
     record_event(
         message, EventKind.CLICK, machine=reason is not None, link_id=link_id, detail=detail
     )
     db.session.commit()
+
+
+def record_click(token: str, link_id: int, visit: Visit) -> str:
+    """Record a click on one of the message's own links and return its target; commits."""
+    message = _message(token)
+    target = link_target(message, link_id)
+    _record_click(message, link_id, visit)
+    return target
+
+
+def follow_short_link(code: str, visit: Visit) -> str:
+    """Where an SMS's short link leads (its survey, the same click as the e-mail's survey link,
+    or its opt-out page); records the click, except for a HEAD, which only asks; commits."""
+    link = shortlinks.find(code)
+    if link is None:
+        raise NotFound(_("찾을 수 없습니다."))
+    message = link.message
+    if link.target is ShortTarget.SURVEY:
+        link_id, target = SURVEY_LINK, link_target(message, SURVEY_LINK)
+    else:
+        link_id, target = UNSUBSCRIBE_LINK, public_url("tracking.unsubscribe", token=message.token)
+    if visit.method != "HEAD":
+        _record_click(message, link_id, visit)
     return target
 
 

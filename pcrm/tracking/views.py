@@ -2,10 +2,11 @@
 
 import base64
 
-from flask import Blueprint, redirect, render_template, request
+from flask import Blueprint, current_app, redirect, render_template, request
+from flask_limiter.util import get_remote_address
 
 from pcrm.auth.access import public
-from pcrm.extensions import csrf
+from pcrm.extensions import csrf, limiter
 from pcrm.subscribers.models import ConsentSource
 from pcrm.tracking import service
 from pcrm.tracking.forms import UnsubscribeForm
@@ -38,6 +39,23 @@ def open_pixel(token: str):
 def click(token: str, link_id: int):
     """A tracked link: records the click, then goes to the message's own link (only)."""
     return redirect(service.record_click(token, link_id, _visit()), code=302), NO_STORE
+
+
+def _short_link_limit() -> str:
+    return current_app.config["SHORT_LINK_RATE_LIMIT"]
+
+
+def _unknown(response) -> bool:
+    """Only unknown codes count: people following their own links are never held up."""
+    return response.status_code == 404
+
+
+@bp.route("/r/<code>", methods=["GET", "HEAD"])
+@public
+@limiter.limit(_short_link_limit, key_func=get_remote_address, deduct_when=_unknown)
+def short_link(code: str):
+    """An SMS's short link: records the click, then goes to the message's survey or opt-out."""
+    return redirect(service.follow_short_link(code, _visit()), code=302), NO_STORE
 
 
 def _page(token: str, form: UnsubscribeForm, done: bool = False):

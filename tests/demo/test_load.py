@@ -112,3 +112,15 @@ def test_the_command_loads_once_and_says_what_is_there(runner):
     assert "7 departments, 7 projects, 8 staff accounts, 200 subscribers" in first.output
     second = runner.invoke(args=["demo-data", "--subscribers", "500"])
     assert "200 subscribers" in second.output
+
+
+def test_the_sent_demo_messages_have_short_links_that_resolve(demo, client):
+    from pcrm.messaging.models import Message, ShortLink, ShortTarget
+
+    sent = db.session.scalars(db.select(Message).where(Message.sent_at.is_not(None))).all()
+    assert sent and all(
+        {link.target for link in message.short_links} == set(ShortTarget) for message in sent
+    )
+    link = db.session.scalar(db.select(ShortLink).where(ShortLink.target == ShortTarget.SURVEY))
+    response = client.get(f"/r/{link.code}", headers={"User-Agent": "Mozilla/5.0 (iPhone)"})
+    assert response.headers["Location"] == f"http://pcrm.test/s/{link.message.token}"
