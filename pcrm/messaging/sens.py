@@ -29,30 +29,26 @@ import base64
 import hashlib
 import hmac
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from itertools import groupby
-from zoneinfo import ZoneInfo
 
 import httpx
-import phonenumbers
 
+from pcrm.messaging.sens_format import (
+    BATCH_LIMIT,
+    body,
+    delivery_from,
+    domestic_number,
+    opt_out_from,
+    requests_for,
+)
 from pcrm.messaging.sms_batch import BatchReport, Delivery, OptOut, OutgoingSms
 
 DEFAULT_BASE_URL = "https://sens.apigw.ntruss.com"
-BATCH_LIMIT = 100
-SEOUL = ZoneInfo("Asia/Seoul")
-
-# Carrier result codes (statusCode of a COMPLETED message) -> (reason, the number is dead).
-RESULTS = {
-    "3001": ("없는 번호(결번)이거나 정지된 번호입니다", True),
-    "3002": ("휴대전화가 꺼져 있거나 통신이 닿지 않는 곳에 있습니다", False),
-    "3003": ("휴대전화의 메시지 저장 공간이 가득 찼습니다", False),
-    "3004": ("받는 사람이 수신을 거부했습니다", False),
-    "3005": ("통신사가 스팸으로 차단했습니다", False),
-}
+# Answers that mean SENS did not take the request, so sending it again cannot double it.
+UNPROCESSED = {429, 500, 502, 503}
 
 
 @dataclass(frozen=True)
@@ -93,35 +89,6 @@ class SensAuth(httpx.Auth):
         yield request
 
 
-def domestic_number(e164: str) -> str | None:
-    """The digits SENS expects for a Korean mobile ("01012345678"), None for anything else."""
-    try:
-        number = phonenumbers.parse(e164, "KR")
-    except phonenumbers.NumberParseException:
-        return None
-    if number.country_code != 82 or not phonenumbers.is_valid_number(number):
-        return None
-    if phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE:
-        return None
-    return f"0{phonenumbers.national_significant_number(number)}"
-
-
-def international(digits: str) -> str:
-    """A domestic number from SENS back in E.164."""
-    number = phonenumbers.parse(digits, "KR")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def requests_for(messages: Iterable[tuple[OutgoingSms, str, str]]) -> list[list]:
-    """One request per type and content type, of at most BATCH_LIMIT messages each."""
-    ordered = sorted(messages, key=lambda item: (item[2], item[0].advert))
-    chunks = []
-    for _key, group in groupby(ordered, key=lambda item: (item[2], item[0].advert)):
-        items = list(group)
-        chunks += [items[i : i + BATCH_LIMIT] for i in range(0, len(items), BATCH_LIMIT)]
-    return chunks
-
-
 def error_text(response: httpx.Response) -> str:
     """The provider's own words for a refusal, whatever shape its body has."""
     try:
@@ -149,27 +116,6 @@ def retry_delay(response: httpx.Response | None, attempt: int, backoff: float) -
     return backoff * 2**attempt
 
 
-def _seoul_time(text: str | None, layout: str) -> datetime | None:
-    return datetime.strptime(text, layout).replace(tzinfo=SEOUL) if text else None
-
-
-def delivery_from(record: dict) -> Delivery:
-    """One message of a result lookup as delivered, failed (with its reason) or pending."""
-    base = {
-        "message_id": record["messageId"], "request_id": record.get("requestId", ""),
-        "to": international(record["to"]),
-    }  # fmt: skip
-    if record.get("status") != "COMPLETED":
-        return Delivery(**base, state="pending")
-    done = _seoul_time(record.get("completeTime"), "%Y-%m-%d %H:%M:%S")
-    code = str(record.get("statusCode", ""))
-    if code == "0":
-        return Delivery(**base, state="delivered", completed_at=done)
-    fallback = f"통신사 오류 {code}: {record.get('statusMessage') or '사유 미상'}"
-    reason, dead = RESULTS.get(code, (fallback, False))
-    return Delivery(**base, state="failed", reason=reason, permanent=dead, completed_at=done)
-
-
 class SensClient:
     """One SENS service: sends batches, reads delivery results and the 080 opt-out list."""
 
@@ -181,6 +127,12 @@ class SensClient:
             timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
         )
         self.path = f"/sms/v2/services/{settings.service_id}"
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.http.close()
 
     def send_batch(self, messages: Sequence[OutgoingSms], kinds: dict[str, str]) -> BatchReport:
         """Send each message as its kind ("sms" or "lms"); one signed request per 100."""
@@ -225,6 +177,9 @@ class SensClient:
                 response, self.settings.max_attempts, self.settings.backoff
             )
             report.defer(refs, f"SENS가 요청이 너무 많다고 답했습니다: {error_text(response)}")
+        elif status == 504:
+            # The gateway gave up waiting for SENS, which may still have taken the request.
+            report.uncertain.update(dict.fromkeys(refs, "SENS의 응답이 늦어 끊겼습니다 (504)"))
         elif status >= 500 or status in (401, 403):
             # Nothing was accepted: a 5xx is the provider's outage, a 401/403 our keys; both
             # leave the messages waiting instead of failing residents for our configuration.
@@ -247,7 +202,7 @@ class SensClient:
                     raise
                 response = None
             else:
-                if last or (response.status_code != 429 and response.status_code < 500):
+                if last or response.status_code not in UNPROCESSED:
                     return response
             self.sleep(retry_delay(response, attempt, self.settings.backoff))
             attempt += 1
@@ -284,29 +239,3 @@ class SensClient:
 
 class SensUnavailable(Exception):
     """A lookup SENS did not answer: try again later."""
-
-
-def body(chunk: list, sender: str) -> dict:
-    """The JSON of one send request."""
-    first, _digits, kind = chunk[0]
-    return {
-        "type": kind.upper(), "contentType": "AD" if first.advert else "COMM",
-        "countryCode": "82", "from": sender, "content": first.text,
-        **({"subject": first.subject} if kind == "lms" and first.subject else {}),
-        "messages": [_one(message, digits, kind) for message, digits, _kind in chunk],
-    }  # fmt: skip
-
-
-def _one(message: OutgoingSms, digits: str, kind: str) -> dict:
-    item = {"to": digits, "content": message.text}
-    if kind == "lms" and message.subject:
-        item["subject"] = message.subject
-    return item
-
-
-def opt_out_from(item: dict) -> OptOut:
-    """One entry of the 080 list."""
-    registered = item.get("registerTime")
-    at = datetime.fromisoformat(registered).replace(tzinfo=SEOUL) if registered else None
-    via = "call" if item.get("registerType") == "C" else "manual"
-    return OptOut(phone=international(item["clientTelNo"]), registered_at=at, via=via)

@@ -4,13 +4,14 @@ import json
 import uuid
 from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
 
 from flask import current_app
 
 from pcrm.db import utcnow
 from pcrm.messaging import sens
-from pcrm.messaging.sms_batch import BatchReport, OutgoingSms
+from pcrm.messaging.sms_batch import BatchReport, Delivery, OptOut, OutgoingSms
 
 SMS_MAX_BYTES = 90  # one SMS, counted in EUC-KR as Korean providers count
 LMS_MAX_BYTES = 2000
@@ -52,6 +53,14 @@ class SmsProvider(ABC):
             else:
                 report.accepted[message.ref] = result.provider_id
         return report
+
+    def delivery_results(self, request_id: str) -> list[Delivery]:
+        """The delivery result of each message of one request; none when it reports none."""
+        return []
+
+    def opt_outs(self, since: datetime | None = None) -> list[OptOut]:
+        """The provider's 080 opt-out list; empty when it keeps none."""
+        return []
 
 
 def message_kind(text: str, subject: str | None) -> str:
@@ -111,6 +120,12 @@ class SensProvider(SmsProvider):
         report = self.client.send_batch([m for m in messages if m.ref in kinds], kinds)
         report.refused |= refused
         return report
+
+    def delivery_results(self, request_id: str) -> list[Delivery]:
+        return self.client.delivery_results(request_id)
+
+    def opt_outs(self, since: datetime | None = None) -> list[OptOut]:
+        return self.client.opt_outs(since)
 
 
 def provider() -> SmsProvider:

@@ -17,7 +17,8 @@ from werkzeug.routing import Map, Rule
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from pcrm.messaging.sens import RESULTS, SEOUL, signature
+from pcrm.messaging.sens import signature
+from pcrm.messaging.sens_format import RESULTS, SEOUL
 
 PREFIX = "/sms/v2/services/<service_id>"
 ROUTES = Map(
@@ -55,6 +56,8 @@ class FakeSens:
         self.throttle = 0  # answer this many next requests with 429
         self.retry_after = "0"
         self.down = False  # answer everything with 503
+        self.send_status: int | None = None  # answer sends with this gateway status instead
+        self.hold: threading.Event | None = None  # accept a send, then answer once it is set
         self.opt_outs: list[dict] = []
         self.lock = threading.Lock()
         self.server = None
@@ -81,6 +84,8 @@ class FakeSens:
         answer = None
         if self.down:
             answer = failure(503, "500", "Service Unavailable")
+        elif self.send_status and request.method == "POST":
+            answer = failure(self.send_status, str(self.send_status), "Gateway Error")
         elif self.throttle:
             self.throttle -= 1
             answer = failure(429, "429", "Too Many Requests")
@@ -127,6 +132,8 @@ class FakeSens:
             }  # fmt: skip
         self.send_requests.append(body)
         answer = {"requestId": request_id, "requestTime": now}
+        if self.hold is not None:
+            self.hold.wait(10)
         return _json(answer | {"statusCode": "202", "statusName": "success"}, 202)
 
     def listing(self, request: Request) -> Response:

@@ -1,5 +1,6 @@
 """The Naver Cloud SENS adapter against a local server that follows SENS's documentation."""
 
+import threading
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -11,6 +12,7 @@ import pytest
 from pcrm.config import from_environment
 from pcrm.messaging import sms
 from pcrm.messaging.sens import SensClient, SensSettings
+from pcrm.messaging.sens_format import delivery_from
 from pcrm.messaging.sms_batch import OutgoingSms
 from tests.messaging.fake_sens import FakeSens
 
@@ -179,6 +181,34 @@ def test_an_outage_midway_keeps_what_was_accepted_and_defers_the_rest(fake):
     assert len(fake.accepted_to) == len(set(fake.accepted_to)) == 200
 
 
+def test_a_gateway_timeout_is_uncertain_and_never_resent(fake):
+    fake.send_status = 504
+    report = provider_for(fake).send_batch(texts(2))
+
+    assert set(report.uncertain) == {"0", "1"} and not report.deferred and not report.accepted
+    assert fake.answers == [504]  # not tried again: SENS may have taken it
+
+
+def test_an_answer_that_never_comes_is_uncertain_not_resent(fake):
+    fake.hold = threading.Event()
+    with provider_for(fake, timeout=0.3).client as client:
+        report = client.send_batch(texts(2), dict.fromkeys(["0", "1"], "sms"))
+    fake.hold.set()
+
+    # SENS took it: resending would text these people twice, so the caller must look it up.
+    assert set(report.uncertain) == {"0", "1"} and "응답이 없습니다" in report.uncertain["0"]
+    assert fake.accepted_to == ["01012340000", "01012340001"]
+    assert fake.answers == [202]
+
+
+def test_the_same_number_twice_goes_in_different_requests(fake):
+    twice = [OutgoingSms(ref=ref, to="+821012340000", text="안내") for ref in ("a", "b")]
+    report = provider_for(fake).send_batch(twice)
+
+    assert len(fake.send_requests) == 2 and set(report.accepted) == {"a", "b"}
+    assert report.accepted["a"] != report.accepted["b"]
+
+
 def test_an_unreachable_server_is_an_outage(fake):
     fake.stop()
     report = provider_for(fake, max_attempts=1).send_batch(texts(2))
@@ -192,7 +222,7 @@ def test_results_map_to_delivered_and_failed_with_korean_reasons(fake):
     provider = provider_for(fake)
     report = provider.send_batch(texts(2))
 
-    results = {r.to: r for r in provider.client.delivery_results(report.accepted["0"])}
+    results = {r.to: r for r in provider.delivery_results(report.accepted["0"])}
 
     assert results["+821012340000"].state == "delivered"
     assert results["+821012340000"].completed_at.tzinfo is not None
@@ -204,8 +234,6 @@ def test_results_map_to_delivered_and_failed_with_korean_reasons(fake):
 
 
 def test_an_unknown_result_code_keeps_the_carriers_words():
-    from pcrm.messaging.sens import delivery_from
-
     record = {
         "messageId": "m1", "requestId": "r1", "to": "01012345678", "status": "COMPLETED",
         "statusCode": "9999", "statusMessage": "기타 오류", "completeTime": "2026-11-30 10:00:00",
@@ -221,7 +249,7 @@ def test_the_080_opt_out_list_is_fetched_page_by_page(fake):
     for i in range(130):
         fake.add_opt_out(f"01077{i:06d}", via="C" if i % 2 else "M", days_ago=i % 3)
 
-    opt_outs = provider_for(fake).client.opt_outs()
+    opt_outs = provider_for(fake).opt_outs()
 
     assert len(opt_outs) == 130
     assert opt_outs[0].phone == "+821077000000" and opt_outs[0].via == "manual"
@@ -233,7 +261,7 @@ def test_the_080_list_can_be_read_since_a_time(fake):
     fake.add_opt_out("01011112222", days_ago=3)
     fake.add_opt_out("01033334444", days_ago=0)
 
-    recent = provider_for(fake).client.opt_outs(since=datetime.now(UTC) - timedelta(days=1))
+    recent = provider_for(fake).opt_outs(since=datetime.now(UTC) - timedelta(days=1))
 
     assert [o.phone for o in recent] == ["+821033334444"]
 
