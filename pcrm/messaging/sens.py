@@ -4,7 +4,7 @@ Checked against the public documentation (api.ncloud-docs.com, "SMS API" and "se
 pages, November 2026):
 - headers x-ncp-apigw-timestamp (ms since the epoch; more than 5 minutes off is refused),
   x-ncp-iam-access-key and x-ncp-apigw-signature-v2 = base64(HMAC-SHA256(secret,
-  "METHOD URI\\ntimestamp\\naccessKey")), where URI is the path with its query string;
+  "METHOD URI\\ntimestamp\\naccessKey"));
 - POST /sms/v2/services/{serviceId}/messages with type SMS|LMS|MMS, contentType COMM|AD,
   from, subject, content (the default) and messages[] of to/subject/content; the text is
   EUC-KR, emoji make the send fail; the answer is 202 with requestId, requestTime,
@@ -16,13 +16,18 @@ pages, November 2026):
 - GET .../unsubscribes?pageSize=1..100&pageIndex=0..&startTime= answers a JSON array of
   clientTelNo, registerTime ("YYYY-MM-DDTHH:mm:ss.sss"), registerType C (080 call) | M (manual);
 - API Gateway failures: 401 with error code 200 "Authentication Failed" or 210 "Permission
-  Denied", 403/230 "Forbidden", 429 Too Many Requests, 500; the error body is
-  {"error": {"errorCode", "message", "details"}}.
-Assumed, because the public pages do not say it: the carriers' failure codes behind
-statusCode (RESULTS below: only "0" is documented, the rest is a fallback to statusMessage);
-that a 429 or a 5xx means the request was not processed (so resending it cannot duplicate);
-Retry-After on a 429; times in responses are Asia/Seoul. There is no idempotency key in the
-API, so a request that times out after being sent is reported as uncertain, never resent.
+  Denied", 403/230 "Forbidden", and the send answers 400, 401, 403, 404, 429 and 500.
+Assumed, because the pages found do not say it:
+- URI in the signature is the path with its query string (as the Ncloud signature guide's
+  example and public clients do); the error body is {"error": {"errorCode", "message",
+  "details"}} (error_text reads any JSON or text body, so a different shape costs only words);
+- the carriers' failure codes behind statusCode (sens_format.RESULTS): only "0" is documented
+  here; any other code falls back to the carrier's statusMessage;
+- a 429, 500, 502 or 503 means SENS did not process the request, so sending it again cannot
+  double it; a 504 may follow a processed request and is reported as uncertain;
+- Retry-After on a 429; times in responses are Korean time.
+There is no idempotency key in the API: a request whose answer never comes is reported as
+uncertain (look it up, never resend blindly).
 """
 
 import base64

@@ -1,5 +1,6 @@
 """The SENS wire format: numbers, request bodies, delivery results and the 080 list."""
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -12,6 +13,7 @@ BATCH_LIMIT = 100  # messages in one send request
 SEOUL = ZoneInfo("Asia/Seoul")  # SENS's times carry no zone (assumed Korean time)
 
 # Carrier result codes (statusCode of a COMPLETED message) -> (reason, the number is dead).
+# Only "0" (success) is in the public documentation: these are assumed, see sens.py.
 RESULTS = {
     "3001": ("없는 번호(결번)이거나 정지된 번호입니다", True),
     "3002": ("휴대전화가 꺼져 있거나 통신이 닿지 않는 곳에 있습니다", False),
@@ -21,8 +23,13 @@ RESULTS = {
 }
 
 
+MOBILE_010 = re.compile(r"\+8210\d{8}")  # nearly every Korean mobile: no parsing needed
+
+
 def domestic_number(e164: str) -> str | None:
     """The digits SENS expects for a Korean mobile ("01012345678"), None for anything else."""
+    if MOBILE_010.fullmatch(e164):
+        return f"0{e164[3:]}"
     try:
         number = phonenumbers.parse(e164, "KR")
     except phonenumbers.NumberParseException:
@@ -46,17 +53,21 @@ def requests_for(messages: Iterable[tuple[OutgoingSms, str, str]]) -> list[list]
     Results come back by number within a request, so a number twice in one request would
     make its two results indistinguishable; the second goes into another request.
     """
-    groups: dict[tuple, list[tuple[list, set]]] = {}
+    done: list[list] = []
+    open_chunks: dict[tuple, list[tuple[list, set]]] = {}  # only chunks with room left
     for item in messages:
         message, digits, kind = item
-        chunks = groups.setdefault((kind, message.advert), [])
-        chunk = next((c for c in chunks if len(c[0]) < BATCH_LIMIT and digits not in c[1]), None)
+        chunks = open_chunks.setdefault((kind, message.advert), [])
+        chunk = next((c for c in chunks if digits not in c[1]), None)
         if chunk is None:
             chunk = ([], set())
             chunks.append(chunk)
+            done.append(chunk[0])
         chunk[0].append(item)
         chunk[1].add(digits)
-    return [chunk for chunks in groups.values() for chunk, _numbers in chunks]
+        if len(chunk[0]) == BATCH_LIMIT:
+            chunks.remove(chunk)
+    return done
 
 
 def body(chunk: list, sender: str) -> dict:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from pcrm.messaging.sens import signature
@@ -183,7 +183,7 @@ class FakeSens:
 
     def start(self) -> str:
         """Serve on a free loopback port in a thread; the base URL."""
-        self.server = make_server("127.0.0.1", 0, self, threaded=True)
+        self.server = make_server("127.0.0.1", 0, self, threaded=True, request_handler=Quiet)
         serve = lambda: self.server.serve_forever(poll_interval=0.02)  # noqa: E731 - quick stop
         threading.Thread(target=serve, daemon=True).start()
         return f"http://127.0.0.1:{self.server.server_port}"
@@ -191,6 +191,13 @@ class FakeSens:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class Quiet(WSGIRequestHandler):
+    """No access log line per request."""
+
+    def log_request(self, *args, **kwargs) -> None:
+        pass
 
 
 def _ms(register_time: str) -> int:
