@@ -194,7 +194,9 @@ class FakeSens:
 
 
 class Quiet(WSGIRequestHandler):
-    """No access log line per request."""
+    """No access log line per request; connections kept alive, as SENS keeps them."""
+
+    protocol_version = "HTTP/1.1"
 
     def log_request(self, *args, **kwargs) -> None:
         pass
