@@ -7,8 +7,9 @@ pages, November 2026):
   "METHOD URI\\ntimestamp\\naccessKey"));
 - POST /sms/v2/services/{serviceId}/messages with type SMS|LMS|MMS, contentType COMM|AD,
   from, subject, content (the default) and messages[] of to/subject/content; the text is
-  EUC-KR, emoji make the send fail; the answer is 202 with requestId, requestTime,
-  statusCode "202" and statusName "success";
+  EUC-KR, emoji make the send fail, a text too long for its type is cut and sent (so the
+  type must be right: sms.message_kind picks it); the answer is 202 with requestId,
+  requestTime, statusCode "202" and statusName "success";
 - GET .../messages?requestId= lists the request's messages (messageId, to, ...);
   GET .../messages/{messageId} answers statusCode/statusName and messages[] with status
   READY|PROCESSING|COMPLETED, statusCode "0" on success (anything else failed), statusName

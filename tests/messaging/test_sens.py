@@ -11,7 +11,7 @@ import pytest
 
 from pcrm.config import from_environment
 from pcrm.messaging import sms
-from pcrm.messaging.sens import SensClient, SensSettings
+from pcrm.messaging.sens import SensAuth, SensClient, SensSettings
 from pcrm.messaging.sens_format import delivery_from
 from pcrm.messaging.sms_batch import OutgoingSms
 from tests.messaging.fake_sens import FakeSens
@@ -111,6 +111,7 @@ def test_sms_and_lms_go_in_separate_requests_with_their_type_and_subject(fake):
     report = provider_for(fake).send_batch(messages)
 
     assert len(report.accepted) == 3
+    assert sorted(fake.contents) == sorted([long_text, *[m.text for m in messages[:2]]])
     by_type = {body["type"]: body for body in fake.send_requests}
     assert set(by_type) == {"SMS", "LMS"}
     assert by_type["LMS"]["messages"] == [
@@ -308,3 +309,24 @@ def test_the_outbox_provider_sends_a_batch_too(app):
         [*texts(2), OutgoingSms(ref="emoji", to="+821055550000", text="😀")]
     )
     assert set(report.accepted) == {"0", "1"} and set(report.refused) == {"emoji"}
+
+
+def _signed_post(fake: FakeSens, body: dict, service_id: str | None = None) -> httpx.Response:
+    auth = SensAuth(fake.access_key, fake.secret_key, time.time)
+    uri = f"/sms/v2/services/{service_id or fake.service_id}/messages"
+    return httpx.post(fake.base_url + uri, json=body, auth=auth)
+
+
+def test_the_fake_holds_to_the_batch_limit_and_the_request_shape(fake):
+    item = {"to": "01012345678", "content": "안내"}
+    good = {"type": "SMS", "from": fake.sender, "content": "안내", "messages": [item]}
+
+    assert _signed_post(fake, good | {"messages": [item] * 101}).status_code == 400
+    assert _signed_post(fake, good | {"type": "FAX"}).status_code == 400
+    assert _signed_post(fake, good | {"from": "01000000000"}).status_code == 400
+    assert _signed_post(fake, good, service_id="ncp:sms:kr:2:other").status_code == 404
+    assert fake.send_requests == []
+    assert _signed_post(fake, good).json()["statusName"] == "success"
+    too_long = good | {"messages": [item | {"content": "가" * 46}]}  # 92 bytes as an SMS
+    assert _signed_post(fake, too_long).status_code == 202
+    assert fake.contents == ["안내", "가" * 45]  # SENS cuts what does not fit
