@@ -88,6 +88,7 @@ def from_environment(instance_path: Path, environ=os.environ) -> dict:
             "ORGANISATION_ADDRESS", "서울특별시 성동구 고산자로 270 성동구청 (02-2286-5114)"
         ),
         **campaign_settings(environ),
+        **sens_settings(environ),
         "DKIM_SELECTOR": environ.get("DKIM_SELECTOR") or None,
         "DKIM_PRIVATE_KEY_PATH": environ.get("DKIM_PRIVATE_KEY_PATH") or None,
         "SMS_PROVIDER": environ.get("SMS_PROVIDER", "outbox" if mode != "production" else ""),
@@ -168,6 +169,21 @@ def sms_settings(environ) -> dict:
         if clock is None or clock.tzinfo is not None:  # the window is in Asia/Seoul
             raise ConfigError(f"{name} must be a time like 21:00, not {settings[name]!r}")
     return settings
+
+
+def sens_settings(environ) -> dict:
+    """The Naver Cloud SENS account (SMS_PROVIDER=sens); the public-sector edition by base URL."""
+    return {
+        "SENS_ACCESS_KEY": environ.get("SENS_ACCESS_KEY") or None,
+        "SENS_SECRET_KEY": environ.get("SENS_SECRET_KEY") or None,
+        "SENS_SERVICE_ID": environ.get("SENS_SERVICE_ID") or None,
+        "SENS_FROM": environ.get("SENS_FROM") or None,
+        "SENS_BASE_URL": environ.get("SENS_BASE_URL", "https://sens.apigw.ntruss.com"),
+        "SENS_TIMEOUT": _int(environ, "SENS_TIMEOUT", 10),
+        "SENS_CONNECT_TIMEOUT": _int(environ, "SENS_CONNECT_TIMEOUT", 5),
+        "SENS_MAX_ATTEMPTS": _int(environ, "SENS_MAX_ATTEMPTS", 4),
+        "SENS_BACKOFF": _int(environ, "SENS_BACKOFF", 1),
+    }
 
 
 def database_url(url: str | None, instance_path: Path) -> str:

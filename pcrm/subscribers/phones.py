@@ -69,6 +69,11 @@ def send_code(phone: str, code: str) -> None:
         sms.provider().send(to=phone, text=text)
     except sms.PermanentSmsError:
         raise Invalid(_("이 번호로는 인증번호를 보낼 수 없습니다.")) from None
+    except sms.TemporarySmsError:
+        # The provider is down or busy: the person asks again, nothing is lost.
+        raise Invalid(
+            _("지금은 문자를 보낼 수 없습니다. 잠시 후 인증번호를 다시 받아 주세요.")
+        ) from None
 
 
 def confirmation_for_page(page: str) -> PhoneConfirmation:

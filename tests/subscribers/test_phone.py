@@ -19,6 +19,7 @@ from pcrm.subscribers.models import (
 )
 from pcrm.subscribers.phones import MAX_ATTEMPTS, MAX_SENDS
 from pcrm.subscribers.residents import NOTICE_VERSION
+from tests.messaging.fake_sens import FakeSens
 from tests.subscribers.factories import create_subscriber
 from tests.subscribers.test_public import _sign_up, _token
 
@@ -157,3 +158,31 @@ def test_a_registered_number_gets_the_same_code_page_and_nothing_else_changes(cl
     assert "휴대전화 번호를 확인했습니다" in _type(client, page, code)
     db.session.expire_all()
     assert existing.sms_opt_in and {f.code for f in existing.interests} == {"culture"}
+
+
+def test_a_resend_while_the_sms_provider_is_down_says_so_and_sends_later(
+    app, client, texts, monkeypatch
+):
+    page = _sign_up_for_sms(client)
+    fake = FakeSens()
+    base_url = fake.start()
+    sens = {
+        "SMS_PROVIDER": "sens", "SENS_ACCESS_KEY": fake.access_key,
+        "SENS_SECRET_KEY": fake.secret_key, "SENS_SERVICE_ID": fake.service_id,
+        "SENS_FROM": fake.sender, "SENS_BASE_URL": base_url, "SENS_MAX_ATTEMPTS": 1,
+    }  # fmt: skip
+    for key, value in sens.items():
+        monkeypatch.setitem(app.config, key, value)
+    try:
+        fake.down = True
+        form = client.get(page).get_data(as_text=True)
+        response = client.post(page + "/resend", data={"csrf_token": _token(form)})
+        shown = client.get(page).get_data(as_text=True)
+        fake.down = False
+        client.post(page + "/resend", data={"csrf_token": _token(shown)})
+    finally:
+        fake.stop()
+
+    assert response.status_code == 302
+    assert "지금은 문자를 보낼 수 없습니다" in shown
+    assert fake.accepted_to == ["01012345678"]
