@@ -1,4 +1,4 @@
-"""RQ entry points of sending: take ids, guard on status, safe to run twice."""
+"""RQ entry points of a campaign's sending: take ids, guard on status, safe to run twice."""
 
 import secrets
 
@@ -6,6 +6,7 @@ from flask import current_app
 
 from pcrm.auth.models import User
 from pcrm.campaigns.backoff import hold_campaign, waiting_until
+from pcrm.campaigns.batches import NOT_REACHABLE, Batch, recipients_of
 from pcrm.campaigns.mailing import compile_campaign
 from pcrm.campaigns.models import Campaign, CampaignStatus
 from pcrm.campaigns.progress import finish_if_done
@@ -14,7 +15,6 @@ from pcrm.extensions import db
 from pcrm.messaging.ledger import open_ledger
 from pcrm.messaging.mail import MailBuilder
 from pcrm.messaging.models import MessageStatus
-from pcrm.messaging.sending import NOT_REACHABLE, Batch, recipients_of
 from pcrm.messaging.smtp import ConnectionLost, send_one, smtp_connection
 from pcrm.subscribers.masking import mask_email
 
