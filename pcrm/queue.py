@@ -58,7 +58,7 @@ class Queues:
 
     def enqueue(
         self,
-        func: Callable,
+        func: Callable | str,
         *args,
         queue: str = DEFAULT,
         at: datetime | None = None,
@@ -67,12 +67,15 @@ class Queues:
         timeout: int | None = None,
         **kwargs,
     ):
-        """Enqueue `func(*args, **kwargs)` now, or at `at` (needs a worker --with-scheduler)."""
+        """Enqueue `func(*args, **kwargs)` now, or at `at` (needs a worker --with-scheduler).
+
+        `func` may be the job's dotted path: a service that its job module imports names its job
+        that way, so the two do not import each other."""
         # RQ's explicit form (args=, kwargs=): a job's own arguments never clash with its options.
         # The description, which workers log and dashboards show, names the job without its
         # arguments: some carry an address (a test send) or a message token.
         options = {"retry": retry, "job_id": job_id, "job_timeout": timeout}
-        options["description"] = f"{func.__module__}.{func.__qualname__}"
+        options["description"] = func if isinstance(func, str) else _dotted_path(func)
         options = {key: value for key, value in options.items() if value is not None}
         options |= {"args": args, "kwargs": kwargs}
         target = self.get(queue)
@@ -82,3 +85,7 @@ class Queues:
 
     def depths(self) -> dict[str, int]:
         return {name: len(self.get(name)) for name in QUEUE_NAMES}
+
+
+def _dotted_path(func: Callable) -> str:
+    return f"{func.__module__}.{func.__qualname__}"

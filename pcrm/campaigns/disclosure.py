@@ -14,8 +14,9 @@ from pcrm.auth.models import User
 from pcrm.campaigns import results
 from pcrm.campaigns.mailing import audience_sample, render_sample
 from pcrm.campaigns.models import Campaign
-from pcrm.campaigns.templating import Rendered, TemplateProblem
+from pcrm.campaigns.templating import TemplateProblem
 from pcrm.extensions import db
+from pcrm.messaging.channels import Content
 from pcrm.messaging.models import MessageStatus
 from pcrm.subscribers.masking import mask_email, mask_name
 from pcrm.subscribers.service import record_view
@@ -42,7 +43,7 @@ class Disclosure:
 class Preview:
     """The e-mail as one recipient would get it (or why it cannot be made), and whom to pick."""
 
-    mail: Rendered | None
+    mail: Content | None
     problem: str | None
     people: list[tuple[int, str]]
 

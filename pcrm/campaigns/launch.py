@@ -17,9 +17,9 @@ from pcrm.campaigns.audit import record_transition
 from pcrm.campaigns.invitation import survey_problem
 from pcrm.campaigns.models import Campaign, CampaignKind, CampaignStatus
 from pcrm.campaigns.progress import audience, finish_if_done
+from pcrm.campaigns.sending import send_batch
 from pcrm.db import UTCDateTime, utcnow
 from pcrm.extensions import db, queues
-from pcrm.messaging.jobs import send_batch
 from pcrm.messaging.models import Message, MessageStatus, ShortTarget
 from pcrm.messaging.shortlinks import create_short_links
 from pcrm.queue import BULK

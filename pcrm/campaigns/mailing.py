@@ -7,8 +7,9 @@ from flask_babel import gettext as _
 
 from pcrm.campaigns.models import Campaign, CampaignKind
 from pcrm.campaigns.progress import audience
-from pcrm.campaigns.templating import CompiledCampaign, Rendered, TemplateProblem, raw_template
+from pcrm.campaigns.templating import CompiledCampaign, TemplateProblem, raw_template
 from pcrm.extensions import db
+from pcrm.messaging.channels import Content
 from pcrm.subscribers.models import InterestField, Subscriber
 
 PREVIEW_TOKEN = "preview"  # noqa: S105  (links in a preview lead nowhere: an unknown token 404s)
@@ -54,7 +55,7 @@ def compile_campaign(campaign: Campaign) -> CompiledCampaign:
     )
 
 
-def render_sample(campaign: Campaign, name: str | None = None) -> Rendered:
+def render_sample(campaign: Campaign, name: str | None = None) -> Content:
     """Render once with a harmless token: shows a preview; TemplateProblem if it cannot."""
     return compile_campaign(campaign).render(token=PREVIEW_TOKEN, name=name)
 

@@ -19,11 +19,11 @@ from pcrm.campaigns.mailing import check_renders
 from pcrm.campaigns.models import EDITABLE, Campaign, CampaignKind, CampaignStatus
 from pcrm.campaigns.reconcile import reconcile_campaign
 from pcrm.campaigns.recurrence import BadRule, first_occurrence
+from pcrm.campaigns.sending import send_test_email
 from pcrm.campaigns.templating import TemplateProblem
 from pcrm.db import utcnow
 from pcrm.errors import Conflict, Forbidden, Invalid
 from pcrm.extensions import db, queues
-from pcrm.messaging.jobs import send_test_email
 from pcrm.messaging.models import Message, MessageStatus
 from pcrm.projects.models import Project
 from pcrm.projects.service import narrow_to_visible

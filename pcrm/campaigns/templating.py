@@ -19,6 +19,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from pcrm.campaigns.template_rules import TemplateProblem, check_source
+from pcrm.messaging.channels import Content
 from pcrm.urls import public_url
 
 URL = re.compile(r"https?://[^\s<>\"'{}]*[^\s<>\"'{}.,;:!?)\]]")
@@ -99,13 +100,6 @@ def _source(body: str, links: list[str], html: bool) -> str:
 
 
 @dataclass(frozen=True)
-class Rendered:
-    subject: str
-    text: str
-    html: str
-
-
-@dataclass(frozen=True)
 class LinkPatterns:
     """Public URL patterns with a {token} slot, built once with url_for (routes stay the truth)."""
 
@@ -149,7 +143,7 @@ class CompiledCampaign:
         self.has_survey = has_survey
         self.patterns = LinkPatterns.build()
 
-    def render(self, *, token: str, name: str | None) -> Rendered:
+    def render(self, *, token: str, name: str | None) -> Content:
         """The message for one recipient; TemplateProblem, with a reason, if it cannot be made."""
         try:
             rendered = self._render(token, name)
@@ -160,7 +154,7 @@ class CompiledCampaign:
             raise TemplateProblem(_("만든 메일이 너무 큽니다 (%(n)d자 초과).", n=MAX_OUTPUT))
         return rendered
 
-    def _render(self, token: str, name: str | None) -> Rendered:
+    def _render(self, token: str, name: str | None) -> Content:
         p = self.patterns
         urls = {
             "survey_link": p.click.format(token=token, link=SURVEY_LINK) if self.has_survey else "",
@@ -181,7 +175,7 @@ class CompiledCampaign:
                 "pixel": p.pixel.format(token=token),
             }
         )
-        return Rendered(subject=subject, text=text, html=html)
+        return Content(subject=subject, text=text, html=html)
 
 
 def raw_template(name: str) -> str:

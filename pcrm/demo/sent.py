@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Row
 
+from pcrm.campaigns.batches import NOT_REACHABLE
 from pcrm.campaigns.models import Campaign
 from pcrm.campaigns.progress import audience
 from pcrm.db import bulk_insert, bulk_insert_returning_ids, foreign_keys_checked_after
@@ -20,7 +21,6 @@ from pcrm.demo.surveys import Respondent, record_responses, respondent_propensit
 from pcrm.extensions import db
 from pcrm.messaging.mail import NON_ASCII_LOCAL_PART
 from pcrm.messaging.models import Event, EventKind, Message, MessageStatus, ShortTarget, new_token
-from pcrm.messaging.sending import NOT_REACHABLE
 from pcrm.messaging.shortlinks import create_short_links
 from pcrm.subscribers.models import Subscriber
 from pcrm.surveys.models import Answer, Response, Survey

@@ -15,7 +15,8 @@ from pathlib import Path
 import idna
 from flask import current_app
 
-from pcrm.campaigns.templating import Rendered
+from pcrm.messaging.channels import Channel, Content, Outgoing, Unsendable
+from pcrm.messaging.smtp import smtp_session
 
 CRLF = "\r\n"
 WORD_BYTES = 45  # 45 bytes of UTF-8 make 60 base64 characters: a 72-character encoded-word
@@ -70,7 +71,7 @@ NON_ASCII_LOCAL_PART = (
 )
 
 
-class UnsendableAddress(ValueError):
+class UnsendableAddress(Unsendable):
     """The address cannot be written into an SMTP envelope; the message says why, in words."""
 
 
@@ -102,7 +103,7 @@ def encode_address(name: str | None, address: str) -> str:
 
 
 @dataclass(frozen=True)
-class Envelope:
+class Envelope(Outgoing):
     """What the SMTP exchange needs: the VERP sender, the recipient and the bytes."""
 
     mail_from: str
@@ -133,7 +134,7 @@ class MailBuilder:
         token: str,
         to: str,
         name: str | None,
-        rendered: Rendered,
+        rendered: Content,
         unsubscribe_url: str,
     ) -> Envelope:
         """The message's bytes; UnsendableAddress if `to` cannot go over SMTP."""
@@ -163,15 +164,50 @@ class MailBuilder:
         """VERP: a bounce names its message by the envelope sender it comes back to."""
         return f"bounces+{token}@{self.domain}"
 
-    def _body(self, rendered: Rendered) -> str:
+    def _body(self, rendered: Content) -> str:
         b = self.boundary
         parts = []
         for subtype, content in (("plain", rendered.text), ("html", rendered.html)):
+            if content is None:  # a text-only message (Content.html is optional)
+                continue
             parts.append(
                 f"--{b}{CRLF}Content-Type: text/{subtype}; charset=utf-8{CRLF}"
                 f"Content-Transfer-Encoding: base64{CRLF}{CRLF}{_b64(content)}"
             )
         return "".join(parts) + f"--{b}--{CRLF}"
+
+
+class EmailChannel(Channel):
+    """E-mail as a channel: MIME bytes from the builder, sent over one SMTP connection.
+
+    Delivery results come back as bounces (VERP), not from this channel."""
+
+    name = "email"
+
+    def __init__(self, *, list_id: str):
+        self.builder = MailBuilder(list_id=list_id)
+
+    def build(
+        self,
+        *,
+        message_id: int | str,
+        token: str,
+        to: str,
+        name: str | None,
+        content: Content,
+        unsubscribe_url: str,
+    ) -> Envelope:
+        return self.builder.build(
+            message_id=message_id,
+            token=token,
+            to=to,
+            name=name,
+            rendered=content,
+            unsubscribe_url=unsubscribe_url,
+        )
+
+    def session(self):
+        return smtp_session()
 
 
 class DkimSigner:

@@ -4,6 +4,7 @@ events that follow them; and the addresses nothing may be sent to."""
 import enum
 import secrets
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
@@ -11,10 +12,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pcrm import labels
-from pcrm.campaigns.models import Campaign
 from pcrm.db import str_enum, utcnow
 from pcrm.extensions import db
 from pcrm.subscribers.models import Channel, Subscriber
+
+if TYPE_CHECKING:  # the relationship names Campaign by string: messaging sits below campaigns
+    from pcrm.campaigns.models import Campaign
 
 
 class MessageStatus(enum.StrEnum):
@@ -86,7 +89,7 @@ class Message(db.Model):
     responded_at: Mapped[datetime | None]
     unsubscribed_at: Mapped[datetime | None]
 
-    campaign: Mapped[Campaign] = relationship()
+    campaign: Mapped["Campaign"] = relationship()
     subscriber: Mapped[Subscriber] = relationship()
     # Loaded per message by default; a sending batch loads them all at once (selectinload).
     short_links: Mapped[list["ShortLink"]] = relationship(back_populates="message")

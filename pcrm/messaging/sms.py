@@ -1,26 +1,37 @@
-"""SMS providers behind one interface; the outbox provider keeps messages for the local UI."""
+"""SMS providers behind one interface; the outbox provider keeps messages for the local UI.
+
+SmsChannel puts a provider behind the channel interface (pcrm.messaging.channels): a session
+sends a whole batch in one provider call, as Korean providers take many messages a request.
+"""
 
 import json
 import uuid
 from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from pcrm.db import utcnow
-from pcrm.messaging import sens
+from pcrm.messaging import sens, sms_text
+from pcrm.messaging.channels import (
+    Accepted,
+    Channel,
+    ChannelDown,
+    Content,
+    DeliveryResult,
+    Outcome,
+    Outgoing,
+    Refusal,
+    Session,
+    Uncertain,
+    Unsendable,
+)
 from pcrm.messaging.sms_batch import BatchReport, Delivery, OptOut, OutgoingSms
-
-SMS_MAX_BYTES = 90  # one SMS, counted in EUC-KR as Korean providers count
-LMS_MAX_BYTES = 2000
-LMS_SUBJECT_MAX_BYTES = 40
-
-
-def byte_length(text: str) -> int:
-    """Length as Korean providers count it (cp949: its euc_kr codec miscounts rare syllables)."""
-    return len(text.encode("cp949"))
 
 
 @dataclass(frozen=True)
@@ -29,8 +40,18 @@ class SmsResult:
     kind: str  # "sms" or "lms"
 
 
-class PermanentSmsError(Exception):
+class PermanentSmsError(Unsendable):
     """The provider refused for good (invalid number, text it cannot encode): do not retry."""
+
+
+@dataclass(frozen=True)
+class SmsText(Outgoing):
+    """One SMS or LMS built for a number, its type known from its size."""
+
+    to: str  # E.164
+    text: str
+    subject: str | None
+    kind: str  # "sms" or "lms"
 
 
 class TemporarySmsError(Exception):
@@ -54,6 +75,10 @@ class SmsProvider(ABC):
                 report.accepted[message.ref] = result.provider_id
         return report
 
+    def results(self, provider_ids: Sequence[str]) -> list[DeliveryResult]:
+        """Delivery results the provider knows for these messages, by their provider ids."""
+        return []
+
     def delivery_results(self, request_id: str) -> list[Delivery]:
         """The delivery result of each message of one request; none when it reports none."""
         return []
@@ -64,16 +89,12 @@ class SmsProvider(ABC):
 
 
 def message_kind(text: str, subject: str | None) -> str:
-    """The message type by size, "sms" or "lms"; PermanentSmsError if providers cannot carry it."""
-    try:
-        size = byte_length(text)
-        subject_size = byte_length(subject or "")
-    except UnicodeEncodeError as error:
-        bad = error.object[error.start]
-        raise PermanentSmsError(f"문자로 보낼 수 없는 글자가 있습니다: {bad!r}") from None
-    if size > LMS_MAX_BYTES or subject_size > LMS_SUBJECT_MAX_BYTES:
-        raise PermanentSmsError("문자 길이가 LMS 한도(2,000바이트, 제목 40바이트)를 넘습니다.")
-    return "sms" if size <= SMS_MAX_BYTES and not subject else "lms"
+    """The message type by size, "sms" or "lms"; PermanentSmsError if providers cannot carry it
+    (sms_text measures, as Korean providers count)."""
+    measured = sms_text.measure(text, subject=subject or "")
+    if measured.refused:
+        raise PermanentSmsError(measured.problem())
+    return measured.type.value
 
 
 class OutboxProvider(SmsProvider):
@@ -93,6 +114,74 @@ class OutboxProvider(SmsProvider):
         name = f"{sent_at:%Y%m%dT%H%M%S%f}-{result.provider_id}.json"
         (self.directory / name).write_text(json.dumps(record, ensure_ascii=False))
         return result
+
+    def results(self, provider_ids: Sequence[str]) -> list[DeliveryResult]:
+        """The outbox is the end of the line: a message it kept is delivered."""
+        kept = {path.stem.partition("-")[2] for path in self.directory.glob("*.json")}
+        return [DeliveryResult(pid, delivered=True) for pid in provider_ids if pid in kept]
+
+
+class SmsSession(Session):
+    """One provider client; a batch goes in one provider call."""
+
+    def __init__(self, sms_provider: SmsProvider):
+        self.provider = sms_provider
+
+    def send(self, message: SmsText) -> Outcome:
+        return self.send_many([message])[0]
+
+    def send_many(self, messages: Sequence[SmsText]) -> list[Outcome]:
+        """One provider call; ChannelDown when the provider took nothing it was offered."""
+        batch = [
+            OutgoingSms(ref=str(n), to=m.to, text=m.text, subject=m.subject)
+            for n, m in enumerate(messages)
+        ]
+        report = self.provider.send_batch(batch)
+        if report.outage and not report.accepted:
+            raise ChannelDown(_("문자 발송 업체가 지금은 문자를 받지 않습니다."))
+        return [_outcome(report, item.ref) for item in batch]
+
+
+def _outcome(report: BatchReport, ref: str) -> Outcome:
+    if ref in report.accepted:
+        return Accepted(report.accepted[ref])
+    if ref in report.uncertain:
+        return Uncertain(report.uncertain[ref])
+    if ref in report.refused:
+        return Refusal(code="refused", reason=report.refused[ref], permanent=True)
+    return Refusal(code="deferred", reason=report.deferred.get(ref, ""), permanent=False)
+
+
+class SmsChannel(Channel):
+    """SMS as a channel: text measured and typed when built, sent a batch per provider call."""
+
+    name = "sms"
+
+    def __init__(self, sms_provider: SmsProvider | None = None):
+        self.provider = sms_provider or provider()
+
+    def build(
+        self,
+        *,
+        message_id: int | str,
+        token: str,
+        to: str,
+        name: str | None,
+        content: Content,
+        unsubscribe_url: str,
+    ) -> SmsText:
+        """The text as rendered (it carries its own opt-out); PermanentSmsError if no provider
+        can carry it."""
+        kind = message_kind(content.text, content.subject)
+        subject = content.subject if kind == "lms" else None
+        return SmsText(to=to, text=content.text, subject=subject, kind=kind)
+
+    @contextmanager
+    def session(self) -> Iterator[SmsSession]:
+        yield SmsSession(self.provider)
+
+    def delivery_results(self, provider_ids: Sequence[str]) -> list[DeliveryResult]:
+        return self.provider.results(provider_ids)
 
 
 class SensProvider(SmsProvider):

@@ -6,10 +6,13 @@ after MAIL_TIMEOUT seconds.
 """
 
 import smtplib
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask import current_app
 from flask_mail import Connection, Mail
+
+from pcrm.messaging.channels import Accepted, ChannelDown, Outcome, Refusal, Session
 
 
 class TimedConnection(Connection):
@@ -40,19 +43,7 @@ def smtp_connection() -> TimedConnection:
     return TimedConnection(Mail().init_mail(current_app.config))
 
 
-@dataclass(frozen=True)
-class Refusal:
-    """The server refused one message: permanent (5xx) or worth another try later (4xx)."""
-
-    code: int
-    reason: str
-
-    @property
-    def permanent(self) -> bool:
-        return self.code >= 500
-
-
-class ConnectionLost(Exception):
+class ConnectionLost(ChannelDown):
     """The relay is unreachable or closed on us: nothing in this batch can go now."""
 
 
@@ -81,4 +72,26 @@ def send_one(host: smtplib.SMTP, mail_from: str, to: str, data: bytes) -> Refusa
 def _refusal(code: int, reason) -> Refusal:
     if code == 421:  # "service not available, closing": the session is over, not the message
         raise ConnectionLost(f"421 {_text(reason)}")
-    return Refusal(code=code, reason=_text(reason))
+    # 5xx: this recipient will never get it; 4xx: worth another try later.
+    return Refusal(code=code, reason=_text(reason), permanent=code >= 500)
+
+
+class SmtpSession(Session):
+    """Messages over one open SMTP connection."""
+
+    def __init__(self, host: smtplib.SMTP):
+        self.host = host
+
+    def send(self, message) -> Outcome:
+        refusal = send_one(self.host, message.mail_from, message.to, message.data)
+        return refusal or Accepted(message.message_id)
+
+
+@contextmanager
+def smtp_session() -> Iterator[SmtpSession]:
+    """A session over one connection to the configured relay; ConnectionLost if unreachable."""
+    try:
+        with smtp_connection() as connection:
+            yield SmtpSession(connection.host)
+    except (smtplib.SMTPException, OSError) as error:
+        raise ConnectionLost(f"{type(error).__name__}: {error}") from error

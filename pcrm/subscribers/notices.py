@@ -63,9 +63,8 @@ def owe_notice(
 
 
 def enqueue_notice(notice: SubscriberNotice) -> None:
-    from pcrm.subscribers.jobs import send_notice
-
-    queues.enqueue(send_notice, notice.id, queue=URGENT, retry=RETRY)
+    # By its path: subscribers.jobs imports this module to send the notice.
+    queues.enqueue("pcrm.subscribers.jobs.send_notice", notice.id, queue=URGENT, retry=RETRY)
 
 
 def _address_digest(email: str) -> str:

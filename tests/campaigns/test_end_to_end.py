@@ -13,8 +13,8 @@ from pcrm.campaigns.launch import batch_ranges
 from pcrm.campaigns.models import Campaign, CampaignStatus
 from pcrm.campaigns.progress import funnel
 from pcrm.campaigns.reconcile import reconcile_campaigns
+from pcrm.campaigns.sending import send_batch
 from pcrm.extensions import db, queues
-from pcrm.messaging.jobs import send_batch
 from pcrm.messaging.models import Event, EventKind, Message, MessageStatus
 from pcrm.subscribers.models import ConsentEvent, ConsentSource
 from pcrm.surveys.models import Response

@@ -10,9 +10,9 @@ from pcrm.auth.models import Role
 from pcrm.campaigns.jobs import launch_due_campaigns
 from pcrm.campaigns.launch import batch_ranges
 from pcrm.campaigns.models import Campaign, CampaignStatus
+from pcrm.campaigns.sending import send_batch
 from pcrm.db import utcnow
 from pcrm.extensions import db, queues
-from pcrm.messaging.jobs import send_batch
 from pcrm.messaging.models import Message, MessageStatus
 from pcrm.queue import BULK
 from pcrm.subscribers.models import Subscriber

@@ -13,9 +13,9 @@ from pcrm.campaigns.launch import batch_ranges
 from pcrm.campaigns.models import Campaign, CampaignStatus
 from pcrm.campaigns.progress import Funnel, funnel
 from pcrm.campaigns.recurrence import SEOUL
+from pcrm.campaigns.sending import send_batch
 from pcrm.db import utcnow
 from pcrm.extensions import db, queues
-from pcrm.messaging.jobs import send_batch
 from pcrm.messaging.models import Message
 from pcrm.queue import URGENT
 from pcrm.subscribers.models import AccessAction, AccessLog, Subscriber

@@ -5,7 +5,7 @@ from email.header import decode_header, make_header
 import dkim
 import pytest
 
-from pcrm.campaigns.templating import Rendered
+from pcrm.messaging.channels import Content
 from pcrm.messaging.mail import MailBuilder, encode_words
 
 
@@ -23,7 +23,7 @@ def dkim_key(app, tmp_path, monkeypatch):
 
 
 def test_dkim_signs_both_list_unsubscribe_headers(dkim_key):
-    rendered = Rendered(subject="마을버스 설문", text="안녕하세요", html="<p>안녕하세요</p>")
+    rendered = Content(subject="마을버스 설문", text="안녕하세요", html="<p>안녕하세요</p>")
     envelope = MailBuilder(list_id="campaign-1").build(
         message_id=1, token="T" * 24, to="a@example.com", name="홍길동", rendered=rendered,
         unsubscribe_url="https://pcrm.test/u/x/one-click",

@@ -118,9 +118,10 @@ def resume_import(batch: ImportBatch) -> ImportBatch:
 
 
 def _enqueue(batch: ImportBatch) -> None:
-    from pcrm.subscribers.imports.jobs import run_import
-
-    queues.enqueue(run_import, batch.id, queue=DEFAULT, timeout=JOB_TIMEOUT)
+    # By its path: the job module imports this one to run the batch.
+    queues.enqueue(
+        "pcrm.subscribers.imports.jobs.run_import", batch.id, queue=DEFAULT, timeout=JOB_TIMEOUT
+    )
 
 
 def _done_rows(batch: ImportBatch) -> set[int]:

@@ -1,21 +1,22 @@
-"""RQ entry points of sending: take ids, guard on status, safe to run twice."""
+"""RQ entry points of a campaign's sending: take ids, guard on status, safe to run twice."""
 
 import secrets
+from dataclasses import replace
 
 from flask import current_app
 
 from pcrm.auth.models import User
 from pcrm.campaigns.backoff import hold_campaign, waiting_until
+from pcrm.campaigns.batches import NOT_REACHABLE, Batch, recipients_of
 from pcrm.campaigns.mailing import compile_campaign
 from pcrm.campaigns.models import Campaign, CampaignStatus
 from pcrm.campaigns.progress import finish_if_done
 from pcrm.campaigns.templating import TemplateProblem
 from pcrm.extensions import db
+from pcrm.messaging.channels import ChannelDown, Refusal
 from pcrm.messaging.ledger import open_ledger
-from pcrm.messaging.mail import MailBuilder
+from pcrm.messaging.mail import EmailChannel
 from pcrm.messaging.models import MessageStatus
-from pcrm.messaging.sending import NOT_REACHABLE, Batch, recipients_of
-from pcrm.messaging.smtp import ConnectionLost, send_one, smtp_connection
 from pcrm.subscribers.masking import mask_email
 
 TEST_TOKEN = "test"  # noqa: S105  (a test e-mail's links lead nowhere: an unknown token 404s)
@@ -56,21 +57,21 @@ def send_test_email(campaign_id: int, staff_id: int, name: str) -> str:
     if campaign is None or staff is None or not staff.active:
         return ""
     compiled = compile_campaign(campaign)
-    rendered = compiled.render(token=TEST_TOKEN, name=name)
-    rendered = type(rendered)(f"[테스트] {rendered.subject}", rendered.text, rendered.html)
-    builder = MailBuilder(list_id=f"campaign-{campaign.id}")
-    envelope = builder.build(
+    content = compiled.render(token=TEST_TOKEN, name=name)
+    content = replace(content, subject=f"[테스트] {content.subject}")
+    channel = EmailChannel(list_id=f"campaign-{campaign.id}")
+    envelope = channel.build(
         message_id=f"test-{secrets.token_hex(8)}",
         token=TEST_TOKEN,
         to=staff.email,
         name=name,
-        rendered=rendered,
+        content=content,
         unsubscribe_url=compiled.patterns.one_click.format(token=TEST_TOKEN),
     )
-    with smtp_connection() as connection:
-        refusal = send_one(connection.host, envelope.mail_from, staff.email, envelope.data)
-    if refusal is not None:
-        raise ConnectionLost(f"{refusal.code} {refusal.reason}")
+    with channel.session() as session:
+        outcome = session.send(envelope)
+    if isinstance(outcome, Refusal):  # RQ retries; the staff member sees the job fail
+        raise ChannelDown(f"{outcome.code} {outcome.reason}")
     current_app.logger.info(
         "test e-mail of campaign %s sent to staff #%s (%s)",
         campaign_id,

@@ -6,16 +6,16 @@ from rq.job import Job
 from sqlalchemy import select, update
 
 from pcrm.campaigns import service
+from pcrm.campaigns.batches import TemporarySendError
 from pcrm.campaigns.jobs import launch_due_campaigns
 from pcrm.campaigns.launch import batch_job_id, batch_ranges
 from pcrm.campaigns.models import Campaign, CampaignStatus
 from pcrm.campaigns.reconcile import reconcile_campaign, reconcile_campaigns
+from pcrm.campaigns.sending import send_batch
 from pcrm.db import utcnow
 from pcrm.extensions import db, queues
-from pcrm.messaging.jobs import send_batch
 from pcrm.messaging.models import Message, MessageStatus, SuppressionReason
 from pcrm.messaging.rate import SendRate
-from pcrm.messaging.sending import TemporarySendError
 from pcrm.messaging.service import suppress_address
 from pcrm.queue import BULK
 from pcrm.subscribers.models import ConsentEvent, ConsentSource
@@ -149,7 +149,7 @@ def test_a_paused_campaign_sends_nothing_until_resumed(relay):
 
 
 def test_pausing_mid_batch_stops_after_the_message_in_hand(relay, app, monkeypatch):
-    monkeypatch.setattr("pcrm.messaging.sending.HEARTBEAT_SECONDS", 0)
+    monkeypatch.setattr("pcrm.campaigns.batches.HEARTBEAT_SECONDS", 0)
     campaign, _people = _launch(5)
     campaign_id = campaign.id
 

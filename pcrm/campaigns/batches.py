@@ -20,11 +20,11 @@ from pcrm.campaigns.models import Campaign, CampaignStatus
 from pcrm.campaigns.progress import audience_filter
 from pcrm.campaigns.templating import CompiledCampaign, TemplateProblem
 from pcrm.extensions import db, queues
+from pcrm.messaging.channels import ChannelDown, Outgoing, Refusal, Session, Unsendable
 from pcrm.messaging.ledger import ClaimLost, Ledger
-from pcrm.messaging.mail import Envelope, MailBuilder, UnsendableAddress
+from pcrm.messaging.mail import EmailChannel
 from pcrm.messaging.models import Message, MessageStatus
 from pcrm.messaging.rate import SendRate
-from pcrm.messaging.smtp import ConnectionLost, Refusal, send_one, smtp_connection
 from pcrm.subscribers.models import Subscriber
 
 HEARTBEAT_SECONDS = 2.0
@@ -76,7 +76,7 @@ class Batch:
         self.campaign_id, self.ledger = campaign.id, ledger
         self.pending = {r.message_id: r for r in recipients}
         self.compiled = compiled
-        self.builder = MailBuilder(list_id=f"campaign-{campaign.id}")
+        self.channel = EmailChannel(list_id=f"campaign-{campaign.id}")
         self.rate = SendRate(config["MAIL_SEND_RATE"], queues.url)
         self.max_attempts = config["MAIL_MAX_ATTEMPTS"]
         self.deferred = 0
@@ -91,7 +91,7 @@ class Batch:
             self._send_all()
             if not self.stopped:
                 self._settle()
-        except (ConnectionLost, OSError) as error:
+        except (ChannelDown, OSError) as error:
             self._relay_failed(f"메일 서버에 연결할 수 없거나 연결이 끊겼습니다 ({error})")
         except ClaimLost:
             return
@@ -111,42 +111,43 @@ class Batch:
             raise TemporarySendError(f"{self.deferred}건이 일시적 오류로 다시 시도를 기다립니다")
 
     def _send_all(self) -> None:
-        with smtp_connection() as connection:
+        with self.channel.session() as session:
             for recipient in list(self.pending.values()):
                 if len(self.held) >= RELAY_SAMPLE or not self._still_sending():
                     return
-                self._send(connection.host, recipient)
+                self._send(session, recipient)
 
-    def _send(self, host, recipient: Recipient) -> None:
+    def _send(self, session: Session, recipient: Recipient) -> None:
         try:
-            envelope = self._build(recipient)
-        except (TemplateProblem, UnsendableAddress) as problem:
+            message = self._build(recipient)
+        except (TemplateProblem, Unsendable) as problem:
             del self.pending[recipient.message_id]
             self.ledger.failed(recipient.message_id, address=recipient.email, reason=str(problem))
             return
         self.rate.wait()
-        refusal = send_one(host, envelope.mail_from, envelope.to, envelope.data)
-        if refusal is not None and not refusal.permanent and not self.accepted:
+        outcome = session.send(message)
+        refused = isinstance(outcome, Refusal)
+        if refused and not outcome.permanent and not self.accepted:
             # The relay's refusal or this recipient's? The next answers tell; until then, held.
-            self.held[recipient.message_id] = refusal
+            self.held[recipient.message_id] = outcome
             return
         self._relay_took_mail()
         del self.pending[recipient.message_id]
-        if refusal is None:
-            self.ledger.sent(
-                recipient.message_id, address=recipient.email, provider_id=envelope.message_id
-            )
+        if refused:
+            self._refused(recipient, outcome)
         else:
-            self._refused(recipient, refusal)
+            self.ledger.sent(
+                recipient.message_id, address=recipient.email, provider_id=outcome.provider_id
+            )
 
-    def _build(self, recipient: Recipient) -> Envelope:
-        rendered = self.compiled.render(token=recipient.token, name=recipient.name)
-        return self.builder.build(
+    def _build(self, recipient: Recipient) -> Outgoing:
+        content = self.compiled.render(token=recipient.token, name=recipient.name)
+        return self.channel.build(
             message_id=recipient.message_id,
             token=recipient.token,
             to=recipient.email,
             name=recipient.name,
-            rendered=rendered,
+            content=content,
             unsubscribe_url=self.compiled.patterns.one_click.format(token=recipient.token),
         )
 

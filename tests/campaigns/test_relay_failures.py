@@ -6,15 +6,15 @@ import pytest
 from sqlalchemy import select, update
 
 from pcrm.campaigns.backoff import relay_delay
+from pcrm.campaigns.batches import TemporarySendError
 from pcrm.campaigns.jobs import launch_due_campaigns
 from pcrm.campaigns.launch import batch_ranges
 from pcrm.campaigns.models import Campaign, CampaignStatus
 from pcrm.campaigns.reconcile import reconcile_campaign
+from pcrm.campaigns.sending import send_batch
 from pcrm.db import utcnow
 from pcrm.extensions import db, queues
-from pcrm.messaging.jobs import send_batch
 from pcrm.messaging.models import Message, MessageStatus
-from pcrm.messaging.sending import TemporarySendError
 from pcrm.queue import BULK
 from pcrm.subscribers.models import Subscriber
 from tests.campaigns.factories import due_campaign
