@@ -160,6 +160,9 @@ def sms_settings(environ) -> dict:
         "SMS_PRICE_LMS": _int(environ, "SMS_PRICE_LMS", 30),
         "SMS_QUIET_START": environ.get("SMS_QUIET_START") or "21:00",
         "SMS_QUIET_END": environ.get("SMS_QUIET_END") or "08:00",
+        # The free 080 opt-out line every campaign SMS ends with, e.g. "무료수신거부 080-000-0000"
+        # (the message's own opt-out short link is always there as well).
+        "SMS_OPT_OUT_LINE": environ.get("SMS_OPT_OUT_LINE", ""),
     }
     for name in ("SMS_QUIET_START", "SMS_QUIET_END"):
         try:

@@ -31,7 +31,8 @@ def sender_name() -> str:
     return name or address
 
 
-def _context(campaign: Campaign) -> dict:
+def template_context(campaign: Campaign) -> dict:
+    """The values every template of the campaign may show (project, sender, ...)."""
     field = db.session.get(InterestField, campaign.field_code) if campaign.field_code else None
     return {
         "project": campaign.project.name_ko,
@@ -50,7 +51,7 @@ def compile_campaign(campaign: Campaign) -> CompiledCampaign:
         subject=campaign.subject,
         body=campaign.body,
         footer=raw_template("email/footer.txt"),
-        context=_context(campaign),
+        context=template_context(campaign),
         has_survey=campaign.kind is CampaignKind.SURVEY,
     )
 
