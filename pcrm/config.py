@@ -145,6 +145,9 @@ def campaign_settings(environ) -> dict:
         # MAIL_TIMEOUT, or a batch waiting on a slow relay would be taken for dead.
         "CAMPAIGN_STALE_AFTER": _int(environ, "CAMPAIGN_STALE_AFTER", max(120, 3 * timeout)),
         "CAMPAIGN_LATE_AFTER_MINUTES": _int(environ, "CAMPAIGN_LATE_AFTER_MINUTES", 60),
+        # Reminder waves to those who have not answered: at most this many, this far apart.
+        "CAMPAIGN_MAX_REMINDERS": _int(environ, "CAMPAIGN_MAX_REMINDERS", 3),
+        "CAMPAIGN_REMINDER_GAP_HOURS": _int(environ, "CAMPAIGN_REMINDER_GAP_HOURS", 24),
         # When the relay refuses everyone or cannot be reached: wait this long, doubling up to
         # the cap (seconds); the reconciler queues the batches again once the wait is over.
         "CAMPAIGN_RELAY_BACKOFF": _int(environ, "CAMPAIGN_RELAY_BACKOFF", 60),

@@ -45,11 +45,14 @@ def template_context(campaign: Campaign) -> dict:
     }
 
 
-def compile_campaign(campaign: Campaign) -> CompiledCampaign:
-    """The campaign's templates compiled; TemplateProblem if staff text does not compile."""
+def compile_campaign(
+    campaign: Campaign, *, subject: str | None = None, body: str | None = None
+) -> CompiledCampaign:
+    """The campaign's templates (or a reminder's subject and body) compiled; TemplateProblem if
+    staff text does not compile."""
     return CompiledCampaign(
-        subject=campaign.subject,
-        body=campaign.body,
+        subject=campaign.subject if subject is None else subject,
+        body=campaign.body if body is None else body,
         footer=raw_template("email/footer.txt"),
         context=template_context(campaign),
         has_survey=campaign.kind is CampaignKind.SURVEY,

@@ -17,7 +17,7 @@ from pcrm.campaigns.batches import (
     still_reachable,
 )
 from pcrm.campaigns.mailing import compile_campaign
-from pcrm.campaigns.models import Campaign, CampaignStatus
+from pcrm.campaigns.models import Campaign, CampaignStatus, CampaignWave
 from pcrm.campaigns.progress import finish_if_done
 from pcrm.campaigns.sms_batches import SmsBatch, sms_recipients
 from pcrm.campaigns.templating import TemplateProblem
@@ -100,9 +100,18 @@ def _send_claimed(campaign: Campaign, ledger: Ledger, claimed: list[int]) -> Non
 def compile_content(campaign: Campaign, channel: Channel, wave: int):
     """The campaign's text for one channel and wave, compiled; TemplateProblem if it cannot."""
     subject, body = campaign.subject, campaign.body
+    if wave > 0:
+        reminder = db.session.scalar(
+            select(CampaignWave).where(
+                CampaignWave.campaign_id == campaign.id, CampaignWave.number == wave
+            )
+        )
+        if reminder is None:
+            raise TemplateProblem(f"{wave}차 알림이 없습니다")
+        subject, body = reminder.subject, reminder.body
     if channel is Channel.SMS:
         return compile_sms(campaign, subject=subject, body=body)
-    return compile_campaign(campaign)
+    return compile_campaign(campaign, subject=subject, body=body)
 
 
 def _after_quiet_hours(campaign_id: int, first_id: int, last_id: int, at: datetime) -> None:

@@ -15,31 +15,14 @@ from pcrm.campaigns.sending import send_batch
 from pcrm.db import utcnow
 from pcrm.extensions import db, queues
 from pcrm.messaging.models import Message, MessageStatus
-from pcrm.messaging.quiet_hours import SEOUL
 from pcrm.queue import BULK
 from pcrm.subscribers.models import AddressStatus, Channel, Subscriber
+from tests.campaigns.conftest import quiet_around_now
 from tests.campaigns.factories import create_campaign, create_segment, create_texters
 from tests.messaging.fake_sens import FakeSens
 
+pytestmark = pytest.mark.usefixtures("daytime")
 SMS_BODY = "{{ name }}님, 마을버스 설문에 참여해 주세요 {{ survey_link }}"
-
-
-@pytest.fixture(autouse=True)
-def daytime(app):
-    """No quiet hours unless a test sets them; the 080 line configured."""
-    saved = {k: app.config[k] for k in ("SMS_QUIET_START", "SMS_QUIET_END", "SMS_OPT_OUT_LINE")}
-    app.config.update(
-        SMS_QUIET_START="00:00", SMS_QUIET_END="00:00", SMS_OPT_OUT_LINE="무료수신거부 080-000-0000"
-    )
-    yield
-    app.config.update(saved)
-
-
-def quiet_around_now(app, *, before: int, after: int) -> None:
-    """Quiet hours from `before` hours ago to `after` hours from now, in Seoul clock time."""
-    now = utcnow().astimezone(SEOUL)
-    app.config["SMS_QUIET_START"] = f"{(now - timedelta(hours=before)):%H:%M}"
-    app.config["SMS_QUIET_END"] = f"{(now + timedelta(hours=after)):%H:%M}"
 
 
 @pytest.fixture
