@@ -64,10 +64,13 @@ def render_sample(campaign: Campaign, name: str | None = None) -> Content:
     return compile_campaign(campaign).render(token=PREVIEW_TOKEN, name=name)
 
 
-def check_renders(campaign: Campaign) -> None:
+def check_renders(
+    campaign: Campaign, *, subject: str | None = None, body: str | None = None
+) -> None:
     """Render for the sample and for edge recipients, so a template that fails for some
-    recipients is refused when saved rather than when sent."""
-    compiled = compile_campaign(campaign)
+    recipients is refused when saved rather than when sent (the campaign's, or a reminder's
+    subject and body)."""
+    compiled = compile_campaign(campaign, subject=subject, body=body)
     for name in (None, *EDGE_NAMES):
         try:
             compiled.render(token=PREVIEW_TOKEN, name=name)

@@ -11,6 +11,7 @@ from flask import current_app
 from pcrm.campaigns.mailing import template_context
 from pcrm.campaigns.models import Campaign
 from pcrm.campaigns.templating import body_links, check_template, compile_text
+from pcrm.messaging import sms_text
 from pcrm.messaging.channels import Content
 
 ADVERTISING = "(광고)"  # residents' SMS are in Korean, whatever the staff's locale
@@ -43,7 +44,10 @@ class CompiledSms:
         lines.append(f"수신거부 {unsubscribe_link}")
         if self.opt_out_line:
             lines.append(self.opt_out_line)
-        return Content(subject=subject or None, text="\n".join(lines))
+        text = "\n".join(lines)
+        # A subject makes any text an LMS (three times the price): only for texts that are one.
+        long = sms_text.measure(text).type is sms_text.SmsType.LMS
+        return Content(subject=subject or None if long else None, text=text)
 
 
 def compile_sms(campaign: Campaign, *, subject: str, body: str) -> CompiledSms:

@@ -18,7 +18,7 @@ from pcrm.campaigns.progress import DELIVERED, audience_filter, finish_if_done
 from pcrm.db import utcnow
 from pcrm.extensions import db
 from pcrm.messaging.models import Message
-from pcrm.subscribers.models import Subscriber
+from pcrm.subscribers.models import Channel, Subscriber
 from pcrm.surveys.models import Response
 
 # A wave of a paused or cancelled campaign waits or never goes; of a sent one, it reopens it.
@@ -50,10 +50,9 @@ def not_answered(campaign: Campaign) -> list:
     return conditions
 
 
-def wave_audience(wave: CampaignWave) -> Select:
-    """Ids of who the wave would reach now."""
-    campaign = wave.campaign
-    return audience_filter(campaign, channel=wave.channel).where(*not_answered(campaign))
+def wave_audience(campaign: Campaign, channel: Channel) -> Select:
+    """Ids of who a reminder of the campaign on `channel` would reach now."""
+    return audience_filter(campaign, channel=channel).where(*not_answered(campaign))
 
 
 def due_waves(now: datetime) -> list[CampaignWave]:
@@ -84,7 +83,9 @@ def materialise_wave(wave: CampaignWave, *, now: datetime) -> int | None:
         db.session.rollback()
         return None
     campaign = wave.campaign
-    added = insert_messages(campaign, wave_audience(wave), channel=wave.channel, wave=wave.number)
+    added = insert_messages(
+        campaign, wave_audience(campaign, wave.channel), channel=wave.channel, wave=wave.number
+    )
     if added and campaign.status is CampaignStatus.SENT:
         campaign.status, campaign.finished_at = CampaignStatus.SENDING, None
         note = f"{wave.number}차 알림 {added}명"
