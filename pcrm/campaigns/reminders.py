@@ -12,7 +12,7 @@ from itertools import pairwise
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 
 from pcrm.auth.access import ensure_department
 from pcrm.auth.models import User
@@ -125,6 +125,8 @@ def audience_for(campaign: Campaign, wave: CampaignWave):
     wave's channel; after, those who got it and have not answered."""
     if campaign.launched_at is not None:
         return wave_audience(campaign, wave.channel)
+    if campaign.segment is None or campaign.field_code is None:  # nobody yet, as launch says
+        return select(Subscriber.id).where(false())
     criteria = Criteria.from_json(campaign.segment.criteria if campaign.segment else {})
     return audience_filter(campaign, criteria, channel=wave.channel)
 

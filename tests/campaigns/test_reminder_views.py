@@ -190,3 +190,15 @@ def test_the_page_shows_who_a_sent_reminder_reached_and_who_answered_after_it(
     assert (
         db.session.scalar(select(func.count()).select_from(Message).where(Message.wave == 1)) == 3
     )
+
+
+def test_a_reminder_of_a_draft_without_a_segment_counts_nobody_yet(
+    client, auth, csrf_token, office
+):
+    create_subscribers(2)
+    draft = create_campaign(office)
+    auth.login("bus@example.kr")
+    assert post_reminder(client, csrf_token, draft, after_days="2").status_code == 302
+    page = client.get(f"/campaigns/{draft.id}").get_data(as_text=True)
+    row = page[page.index("1차</td>") :].split("</tr>")[0]
+    assert "0명" in row
