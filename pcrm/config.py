@@ -145,6 +145,9 @@ def campaign_settings(environ) -> dict:
         # MAIL_TIMEOUT, or a batch waiting on a slow relay would be taken for dead.
         "CAMPAIGN_STALE_AFTER": _int(environ, "CAMPAIGN_STALE_AFTER", max(120, 3 * timeout)),
         "CAMPAIGN_LATE_AFTER_MINUTES": _int(environ, "CAMPAIGN_LATE_AFTER_MINUTES", 60),
+        # Reminder waves to those who have not answered: at most this many, this far apart.
+        "CAMPAIGN_MAX_REMINDERS": _int(environ, "CAMPAIGN_MAX_REMINDERS", 3),
+        "CAMPAIGN_REMINDER_GAP_HOURS": _int(environ, "CAMPAIGN_REMINDER_GAP_HOURS", 24),
         # When the relay refuses everyone or cannot be reached: wait this long, doubling up to
         # the cap (seconds); the reconciler queues the batches again once the wait is over.
         "CAMPAIGN_RELAY_BACKOFF": _int(environ, "CAMPAIGN_RELAY_BACKOFF", 60),
@@ -160,6 +163,9 @@ def sms_settings(environ) -> dict:
         "SMS_PRICE_LMS": _int(environ, "SMS_PRICE_LMS", 30),
         "SMS_QUIET_START": environ.get("SMS_QUIET_START") or "21:00",
         "SMS_QUIET_END": environ.get("SMS_QUIET_END") or "08:00",
+        # The free 080 opt-out line every campaign SMS ends with, e.g. "무료수신거부 080-000-0000"
+        # (the message's own opt-out short link is always there as well).
+        "SMS_OPT_OUT_LINE": environ.get("SMS_OPT_OUT_LINE", ""),
     }
     for name in ("SMS_QUIET_START", "SMS_QUIET_END"):
         try:

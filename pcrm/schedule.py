@@ -21,12 +21,17 @@ DAY = 24 * 3600
 
 def _jobs() -> list[PeriodicJob]:
     # Imported when called: job modules pull in every domain's models and services.
-    from pcrm.campaigns.jobs import launch_due_campaigns, reconcile_campaigns
+    from pcrm.campaigns.jobs import (
+        launch_due_campaigns,
+        materialise_due_waves,
+        reconcile_campaigns,
+    )
     from pcrm.subscribers.jobs import purge_expired_records
 
     return [
         PeriodicJob(launch_due_campaigns, interval=15, queue=URGENT),
         PeriodicJob(reconcile_campaigns, interval=60),
+        PeriodicJob(materialise_due_waves, interval=60),  # reminder waves that are due
         PeriodicJob(purge_expired_records, DAY),  # access log past two years, old import files
     ]
 

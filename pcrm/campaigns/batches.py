@@ -25,7 +25,8 @@ from pcrm.messaging.ledger import ClaimLost, Ledger
 from pcrm.messaging.mail import EmailChannel
 from pcrm.messaging.models import Message, MessageStatus
 from pcrm.messaging.rate import SendRate
-from pcrm.subscribers.models import Subscriber
+from pcrm.subscribers.models import Channel, Subscriber
+from pcrm.surveys.models import Response
 
 HEARTBEAT_SECONDS = 2.0
 NOT_REACHABLE = "발송 시점에 수신 동의가 없거나 발송 제외 주소입니다."
@@ -47,19 +48,58 @@ class Recipient:
     name: str | None
 
 
-def recipients_of(campaign: Campaign, ids: list[int]) -> tuple[list[Recipient], list[int]]:
-    """Claimed messages split into those still reachable now and those no longer."""
+def still_reachable(campaign: Campaign, ids: list[int]) -> tuple[list[int], list[int]]:
+    """Claimed messages split into those still reachable now on their channel and those no
+    longer; a reminder (wave 1, 2, ...) is no longer for someone who has answered since."""
     rows = db.session.execute(
-        select(Message.id, Message.token, Message.subscriber_id, Subscriber.email, Subscriber.name)
+        select(Message.id, Message.subscriber_id, Message.channel, Message.wave)
+        .where(Message.id.in_(ids))
+        .order_by(Message.id)
+    ).all()
+    allowed: dict[Channel, set[int]] = {}
+    for channel in {r.channel for r in rows}:
+        people = [r.subscriber_id for r in rows if r.channel is channel]
+        query = audience_filter(campaign, channel=channel).where(Subscriber.id.in_(people))
+        allowed[channel] = set(db.session.scalars(query))
+    answered = answered_since(campaign, [r.subscriber_id for r in rows if r.wave > 0])
+    db.session.commit()
+
+    def keeps(row) -> bool:
+        return row.subscriber_id in allowed[row.channel] and not (
+            row.wave > 0 and row.subscriber_id in answered
+        )
+
+    return [r.id for r in rows if keeps(r)], [r.id for r in rows if not keeps(r)]
+
+
+def answered_since(campaign: Campaign, subscriber_ids: list[int]) -> set[int]:
+    """Those of `subscriber_ids` who have answered the campaign's survey by now."""
+    if not subscriber_ids:
+        return set()
+    query = select(Message.subscriber_id).where(
+        Message.campaign_id == campaign.id,
+        Message.subscriber_id.in_(subscriber_ids),
+        Message.responded_at.is_not(None),
+    )
+    if campaign.survey_id is not None:
+        query = query.union(
+            select(Response.subscriber_id).where(
+                Response.survey_id == campaign.survey_id,
+                Response.subscriber_id.in_(subscriber_ids),
+            )
+        )
+    return set(db.session.scalars(query))
+
+
+def email_recipients(ids: list[int]) -> list[Recipient]:
+    """The claimed e-mail messages with their address and name."""
+    rows = db.session.execute(
+        select(Message.id, Message.token, Subscriber.email, Subscriber.name)
         .join(Subscriber, Subscriber.id == Message.subscriber_id)
         .where(Message.id.in_(ids))
         .order_by(Message.id)
     ).all()
-    reachable = audience_filter(campaign).where(Subscriber.id.in_([r.subscriber_id for r in rows]))
-    allowed = set(db.session.scalars(reachable))
-    keep = [Recipient(r.id, r.token, r.email, r.name) for r in rows if r.subscriber_id in allowed]
-    dropped = [r.id for r in rows if r.subscriber_id not in allowed]
-    return keep, dropped
+    return [Recipient(r.id, r.token, r.email, r.name) for r in rows]
 
 
 class Batch:

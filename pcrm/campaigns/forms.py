@@ -11,13 +11,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from pcrm.campaigns import choices
 from pcrm.campaigns.models import CampaignKind
 from pcrm.campaigns.recurrence import PRESETS, SEOUL
-from pcrm.forms import DateTimeLocalField
+from pcrm.forms import DateTimeLocalField, IntegerField
 from pcrm.subscribers.addresses import EmailAddress
+from pcrm.subscribers.models import Channel
 
 KINDS = [
     SelectChoice(CampaignKind.SURVEY.value, _l("설문 참여 요청")),
@@ -117,3 +118,42 @@ class TestSendForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that changes state: CSRF only."""
+
+
+class ReminderForm(FlaskForm):
+    """A reminder wave to those who have not answered."""
+
+    channel = RadioField(
+        _l("보낼 방법"),
+        choices=[
+            SelectChoice(Channel.EMAIL.value, _l("이메일")),
+            SelectChoice(Channel.SMS.value, _l("문자")),
+        ],
+        default=Channel.EMAIL.value,
+        id="reminder-channel",
+        validators=[InputRequired(message=_l("하나를 골라 주세요."))],
+    )
+    # Ids of their own: the review form on the same page has a send_at too.
+    after_days = IntegerField(
+        _l("첫 발송 며칠 뒤"),
+        id="reminder-after-days",
+        validators=[Optional(), NumberRange(min=1, max=90)],
+    )
+    send_at = DateTimeLocalField(
+        _l("또는 보낼 시각"), id="reminder-send-at", validators=[Optional()]
+    )
+    subject = StringField(
+        _l("제목 (메일, 긴 문자)"), id="reminder-subject", validators=[Length(max=300)]
+    )
+    body = TextAreaField(
+        _l("알림 본문"), id="reminder-body", validators=[DataRequired(), Length(max=20000)]
+    )
+
+    def reminder_fields(self) -> dict:
+        return {
+            "channel": Channel(self.channel.data),
+            "after_days": self.after_days.data,
+            "send_at": to_utc(self.send_at.data),
+            "subject": self.subject.data or "",
+            "body": self.body.data,
+        }

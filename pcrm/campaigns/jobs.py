@@ -6,10 +6,11 @@ from pcrm.campaigns.launch import hold, hold_reason, start_sending
 from pcrm.campaigns.models import Campaign, CampaignStatus
 from pcrm.campaigns.reconcile import reconcile_campaigns
 from pcrm.campaigns.recurrence import spawn_occurrence
+from pcrm.campaigns.waves import materialise_due_waves
 from pcrm.db import utcnow
 from pcrm.extensions import db
 
-__all__ = ["launch_due_campaigns", "reconcile_campaigns"]
+__all__ = ["launch_due_campaigns", "materialise_due_waves", "reconcile_campaigns"]
 
 
 def _next_due() -> Campaign | None:

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from flask import current_app
 from rq import Retry
-from sqlalchemy import func, literal, select
+from sqlalchemy import Select, func, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -34,11 +34,17 @@ def _token_sql():
 
 def materialise(campaign: Campaign, wave: int = 0) -> int:
     """Insert a queued message per recipient not already in the campaign; returns how many."""
-    address = Subscriber.email if campaign.channel is Channel.EMAIL else Subscriber.phone
-    rows = audience(campaign).with_only_columns(
+    return insert_messages(campaign, audience(campaign), channel=campaign.channel, wave=wave)
+
+
+def insert_messages(campaign: Campaign, ids: Select, *, channel: Channel, wave: int) -> int:
+    """Insert a queued message on `channel` in `wave` for each subscriber id `ids` selects (the
+    SMS ones with their short links), skipping who has one already; returns how many."""
+    address = Subscriber.email if channel is Channel.EMAIL else Subscriber.phone
+    rows = ids.with_only_columns(
         literal(campaign.id),
         Subscriber.id,
-        literal(campaign.channel.value),
+        literal(channel.value),
         literal(wave),
         literal(MessageStatus.QUEUED.value),
         _token_sql(),
@@ -51,7 +57,7 @@ def materialise(campaign: Campaign, wave: int = 0) -> int:
     statement = insert(Message.__table__).from_select([*columns, "address", "created_at"], rows)
     statement = statement.on_conflict_do_nothing().execution_options(preserve_rowcount=True)
     added = db.session.connection().execute(statement).rowcount
-    if campaign.channel is Channel.SMS:
+    if channel is Channel.SMS:
         create_short_links(campaign_id=campaign.id, wave=wave, targets=short_targets(campaign))
     return added
 

@@ -31,7 +31,8 @@ def sender_name() -> str:
     return name or address
 
 
-def _context(campaign: Campaign) -> dict:
+def template_context(campaign: Campaign) -> dict:
+    """The values every template of the campaign may show (project, sender, ...)."""
     field = db.session.get(InterestField, campaign.field_code) if campaign.field_code else None
     return {
         "project": campaign.project.name_ko,
@@ -44,13 +45,16 @@ def _context(campaign: Campaign) -> dict:
     }
 
 
-def compile_campaign(campaign: Campaign) -> CompiledCampaign:
-    """The campaign's templates compiled; TemplateProblem if staff text does not compile."""
+def compile_campaign(
+    campaign: Campaign, *, subject: str | None = None, body: str | None = None
+) -> CompiledCampaign:
+    """The campaign's templates (or a reminder's subject and body) compiled; TemplateProblem if
+    staff text does not compile."""
     return CompiledCampaign(
-        subject=campaign.subject,
-        body=campaign.body,
+        subject=campaign.subject if subject is None else subject,
+        body=campaign.body if body is None else body,
         footer=raw_template("email/footer.txt"),
-        context=_context(campaign),
+        context=template_context(campaign),
         has_survey=campaign.kind is CampaignKind.SURVEY,
     )
 
@@ -60,10 +64,13 @@ def render_sample(campaign: Campaign, name: str | None = None) -> Content:
     return compile_campaign(campaign).render(token=PREVIEW_TOKEN, name=name)
 
 
-def check_renders(campaign: Campaign) -> None:
+def check_renders(
+    campaign: Campaign, *, subject: str | None = None, body: str | None = None
+) -> None:
     """Render for the sample and for edge recipients, so a template that fails for some
-    recipients is refused when saved rather than when sent."""
-    compiled = compile_campaign(campaign)
+    recipients is refused when saved rather than when sent (the campaign's, or a reminder's
+    subject and body)."""
+    compiled = compile_campaign(campaign, subject=subject, body=body)
     for name in (None, *EDGE_NAMES):
         try:
             compiled.render(token=PREVIEW_TOKEN, name=name)

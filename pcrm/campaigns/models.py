@@ -1,9 +1,9 @@
 """Campaigns: a project's request to reach a segment, reviewed by the PR office."""
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pcrm.auth.models import User
@@ -108,3 +108,37 @@ class CampaignTransition(db.Model):
 
     campaign: Mapped[Campaign] = relationship(back_populates="transitions")
     actor: Mapped[User | None] = relationship()
+
+
+class WaveStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    SENT = "sent"  # its messages were materialised and queued
+
+
+class CampaignWave(db.Model):
+    """A reminder to those who got the campaign and have not answered: number 1, 2, ... on its
+    own channel, with its own text, N days after the campaign went or at a set time."""
+
+    __table_args__ = (UniqueConstraint("campaign_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    number: Mapped[int]  # Message.wave of its messages
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel))
+    after_days: Mapped[int | None]  # days after the campaign's first message ...
+    send_at: Mapped[datetime | None]  # ... or this set time
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[WaveStatus] = mapped_column(str_enum(WaveStatus), default=WaveStatus.SCHEDULED)
+    materialised_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    campaign: Mapped[Campaign] = relationship()
+
+    def due_at(self, launched_at: datetime | None) -> datetime | None:
+        """When the wave goes: its set time, or N days after the campaign was launched."""
+        if self.send_at is not None:
+            return self.send_at
+        if launched_at is None or self.after_days is None:
+            return None
+        return launched_at + timedelta(days=self.after_days)

@@ -13,25 +13,29 @@ from pcrm.messaging.models import UNFINISHED, Event, EventKind, Message, Message
 from pcrm.messaging.service import not_suppressed
 from pcrm.reference import reference
 from pcrm.subscribers.audience import Criteria, reachable_ids
-from pcrm.subscribers.models import Subscriber
+from pcrm.subscribers.models import Channel, Subscriber
 
 # 정보통신망법 §50: consent to advertising must be re-confirmed every two years.
 PROMOTIONAL_CONSENT_VALIDITY = relativedelta(years=2)
 
 
-def audience_filter(campaign: Campaign, criteria: Criteria | None = None) -> Select:
+def audience_filter(
+    campaign: Campaign, criteria: Criteria | None = None, channel: Channel | None = None
+) -> Select:
     """Ids of subscribers the campaign may contact now: the reachability rule, the campaign's
-    field and channel, the §50 two-year rule for promotional campaigns, and no suppression."""
+    field and channel (or a wave's `channel`), the §50 two-year rule for promotional campaigns,
+    and no suppression."""
+    channel = channel or campaign.channel
     recent = None
     if campaign.kind is CampaignKind.PROMOTIONAL:
         recent = utcnow() - PROMOTIONAL_CONSENT_VALIDITY
     ids = reachable_ids(
         criteria or Criteria(),
-        channel=campaign.channel,
+        channel=channel,
         field_code=campaign.field_code,
         consented_since=recent,
     )
-    return ids.where(not_suppressed(campaign.channel, Subscriber))
+    return ids.where(not_suppressed(channel, Subscriber))
 
 
 def audience(campaign: Campaign) -> Select:

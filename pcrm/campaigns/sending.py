@@ -2,22 +2,36 @@
 
 import secrets
 from dataclasses import replace
+from datetime import datetime
 
 from flask import current_app
+from sqlalchemy import func, select
 
 from pcrm.auth.models import User
 from pcrm.campaigns.backoff import hold_campaign, waiting_until
-from pcrm.campaigns.batches import NOT_REACHABLE, Batch, recipients_of
+from pcrm.campaigns.batches import (
+    NOT_REACHABLE,
+    Batch,
+    TemporarySendError,
+    email_recipients,
+    still_reachable,
+)
 from pcrm.campaigns.mailing import compile_campaign
-from pcrm.campaigns.models import Campaign, CampaignStatus
+from pcrm.campaigns.models import Campaign, CampaignStatus, CampaignWave
 from pcrm.campaigns.progress import finish_if_done
+from pcrm.campaigns.sms_batches import SmsBatch, sms_recipients
 from pcrm.campaigns.templating import TemplateProblem
-from pcrm.extensions import db
+from pcrm.campaigns.texting import compile_sms
+from pcrm.db import utcnow
+from pcrm.extensions import db, queues
 from pcrm.messaging.channels import ChannelDown, Refusal
-from pcrm.messaging.ledger import open_ledger
+from pcrm.messaging.ledger import Ledger, open_ledger
 from pcrm.messaging.mail import EmailChannel
-from pcrm.messaging.models import MessageStatus
+from pcrm.messaging.models import Message, MessageStatus
+from pcrm.messaging.quiet_hours import QuietHours
+from pcrm.queue import BULK
 from pcrm.subscribers.masking import mask_email
+from pcrm.subscribers.models import Channel
 
 TEST_TOKEN = "test"  # noqa: S105  (a test e-mail's links lead nowhere: an unknown token 404s)
 
@@ -25,28 +39,105 @@ TEST_TOKEN = "test"  # noqa: S105  (a test e-mail's links lead nowhere: an unkno
 def send_batch(campaign_id: int, first_id: int, last_id: int) -> int:
     """Send the campaign's queued messages with ids in [first_id, last_id]; returns how many
     this run claimed. Messages already claimed or finished are left alone, and nothing is
-    claimed while the campaign waits for the relay (the reconciler queues the batch again)."""
+    claimed while the campaign waits for the relay (the reconciler queues the batch again).
+    During SMS quiet hours the batch's SMS stay queued and the batch runs again at their end."""
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None or campaign.status is not CampaignStatus.SENDING:
         return 0
     if waiting_until(campaign_id):
         return 0
     try:
-        compiled = compile_campaign(campaign)
+        compile_content(campaign, campaign.channel, 0)
     except TemplateProblem as problem:  # stored before today's template rules: nobody's fault
         hold_campaign(campaign, reason=str(problem))
         return 0
+    now, quiet = utcnow(), QuietHours.from_config(current_app.config)
+    channels = [Channel.EMAIL.value] if quiet.is_quiet(now) else None
     ledger = open_ledger()
+    claimed: list[int] = []
     try:
-        claimed = ledger.claim(campaign_id, first_id, last_id)
+        claimed = ledger.claim(campaign_id, first_id, last_id, channels)
         if claimed:
-            recipients, dropped = recipients_of(campaign, claimed)
-            ledger.finish_many(dropped, MessageStatus.SUPPRESSED, NOT_REACHABLE)
-            Batch(campaign, ledger, recipients, compiled).run()
+            _send_claimed(campaign, ledger, claimed)
     finally:
         ledger.close()
         finish_if_done(campaign_id)
+        if channels is not None:
+            _after_quiet_hours(campaign_id, first_id, last_id, quiet.release(now, now=now))
     return len(claimed)
+
+
+def _send_claimed(campaign: Campaign, ledger: Ledger, claimed: list[int]) -> None:
+    """Drop who is no longer reachable, then send the rest by channel and wave, each with its
+    own text; TemporarySendError once all went when some wait for another try."""
+    kept, dropped = still_reachable(campaign, claimed)
+    ledger.finish_many(dropped, MessageStatus.SUPPRESSED, NOT_REACHABLE)
+    groups: dict[tuple[Channel, int], list[int]] = {}
+    for row in db.session.execute(
+        select(Message.id, Message.channel, Message.wave).where(Message.id.in_(kept))
+    ):
+        groups.setdefault((row.channel, row.wave), []).append(row.id)
+    try:
+        compiled = {key: compile_content(campaign, *key) for key in groups}
+    except TemplateProblem as problem:  # a wave's text stored before today's rules
+        ledger.finish_many(kept, MessageStatus.QUEUED, None)
+        hold_campaign(campaign, reason=str(problem))
+        return
+    deferred = None
+    for (channel, wave), ids in sorted(groups.items()):
+        try:
+            if channel is Channel.SMS:
+                SmsBatch(campaign.id, ledger, compiled[channel, wave]).run(sms_recipients(ids))
+            else:
+                recipients = email_recipients(ids)
+                Batch(campaign, ledger, recipients, compiled[channel, wave]).run()
+        except TemporarySendError as error:
+            deferred = error
+    if deferred is not None:
+        raise deferred
+
+
+def compile_content(campaign: Campaign, channel: Channel, wave: int):
+    """The campaign's text for one channel and wave, compiled; TemplateProblem if it cannot."""
+    subject, body = campaign.subject, campaign.body
+    if wave > 0:
+        reminder = db.session.scalar(
+            select(CampaignWave).where(
+                CampaignWave.campaign_id == campaign.id, CampaignWave.number == wave
+            )
+        )
+        if reminder is None:
+            raise TemplateProblem(f"{wave}차 알림이 없습니다")
+        subject, body = reminder.subject, reminder.body
+    if channel is Channel.SMS:
+        return compile_sms(campaign, subject=subject, body=body)
+    return compile_campaign(campaign, subject=subject, body=body)
+
+
+def _after_quiet_hours(campaign_id: int, first_id: int, last_id: int, at: datetime) -> None:
+    """Queue the batch again for the end of the quiet hours if SMS of it still wait."""
+    waiting = db.session.scalar(
+        select(func.count())
+        .select_from(Message)
+        .where(
+            Message.campaign_id == campaign_id,
+            Message.id.between(first_id, last_id),
+            Message.channel == Channel.SMS,
+            Message.status == MessageStatus.QUEUED,
+        )
+    )
+    db.session.commit()
+    if waiting:
+        queues.enqueue(
+            send_batch,
+            campaign_id,
+            first_id,
+            last_id,
+            queue=BULK,
+            at=at,
+            job_id=f"pcrm-send-{campaign_id}-{first_id}-{last_id}-after-quiet-hours",
+            timeout=current_app.config["CAMPAIGN_BATCH_TIMEOUT"],
+        )
 
 
 def send_test_email(campaign_id: int, staff_id: int, name: str) -> str:

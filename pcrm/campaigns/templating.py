@@ -199,3 +199,8 @@ def _compile(env: SandboxedEnvironment, source: str) -> Template:
         return _compile_cached("text" if env is TEXT else "html", source)
     except (TemplateError, ValueError, ArithmeticError, MemoryError) as error:
         raise TemplateProblem(str(error)) from None
+
+
+def compile_text(source: str) -> Template:
+    """Staff text compiled for plain text (an SMS); TemplateProblem if it does not compile."""
+    return _compile(TEXT, source)

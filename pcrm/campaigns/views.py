@@ -15,12 +15,13 @@ from flask_login import current_user
 
 from pcrm.auth.access import ensure_department, roles_required
 from pcrm.auth.models import Role
-from pcrm.campaigns import disclosure, results, service, undelivered
+from pcrm.campaigns import disclosure, reminders, results, service, undelivered
 from pcrm.campaigns.forms import (
     ActionForm,
     CampaignForm,
     CancelForm,
     CommentForm,
+    ReminderForm,
     ReviewForm,
     TestSendForm,
     to_local,
@@ -117,11 +118,17 @@ def edit(campaign_id: int):
 
 @bp.get("/<int:campaign_id>")
 def show(campaign_id: int):
-    """A campaign: its content, audience, review trail, controls and live progress."""
-    campaign = _campaign(campaign_id)
-    return render_template(
+    """A campaign: its content, audience, reminders, review trail, controls and live progress."""
+    return _show_page(_campaign(campaign_id), ReminderForm())
+
+
+def _show_page(campaign: Campaign, reminder_form: ReminderForm):
+    """The campaign page; with a refused reminder, 422 and the form's errors."""
+    page = render_template(
         "campaigns/show.html",
         campaign=campaign,
+        waves=reminders.wave_rows(campaign),
+        reminder_form=reminder_form,
         progress=progress(campaign.id),
         audience=audience_count(campaign) if campaign.launched_at is None else None,
         survey_problem=survey_problem(campaign) if campaign.launched_at is None else None,
@@ -131,6 +138,37 @@ def show(campaign_id: int):
         test_form=TestSendForm(address=current_user.email),
         action=ActionForm(),
     )
+    return page, 422 if reminder_form.errors else 200
+
+
+@bp.post("/<int:campaign_id>/reminders")
+def add_reminder(campaign_id: int):
+    """Add a reminder wave to those who have not answered."""
+    campaign = _campaign(campaign_id)
+    form = ReminderForm()
+    added = submit(
+        form,
+        lambda: reminders.add_reminder(campaign, actor=current_user, **form.reminder_fields()),
+    )
+    if added is None:
+        return _show_page(campaign, form)
+    wave, measured = added
+    message = _("%(n)d차 알림을 추가했습니다.", n=wave.number)
+    if measured is not None:
+        message += " " + _(
+            "지금 대상으로 SMS %(sms)s건, LMS %(lms)s건, 예상 비용 %(cost)s원입니다.",
+            sms=f"{measured.sms:,}",
+            lms=f"{measured.lms:,}",
+            cost=f"{measured.cost:,}",
+        )
+    return _back(campaign, message)
+
+
+@bp.post("/<int:campaign_id>/reminders/<int:number>/remove")
+def remove_reminder(campaign_id: int, number: int):
+    """Remove a reminder that has not gone yet."""
+    act = lambda c, f: reminders.remove_reminder(c, actor=current_user, number=number)  # noqa: E731
+    return _form_action(campaign_id, ActionForm, act, _("알림을 지웠습니다."))
 
 
 @bp.get("/<int:campaign_id>/progress")

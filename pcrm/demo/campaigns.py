@@ -1,7 +1,8 @@
 """Demo campaigns: two survey campaigns sent (their messages, opens, clicks and the surveys'
-responses agree: pcrm/demo/sent.py), one awaiting PR approval for a survey that opens soon, an
-information draft and the PR office's recurring newsletter. Survey campaigns invite to the demo
-survey of their project (pcrm/demo/surveys.py)."""
+responses agree: pcrm/demo/sent.py; the first with an SMS reminder that went to those who had
+not answered, the second with an e-mail reminder still to go), one awaiting PR approval for a
+survey that opens soon, an information draft and the PR office's recurring newsletter. Survey
+campaigns invite to the demo survey of their project (pcrm/demo/surveys.py)."""
 
 import random
 from datetime import timedelta
@@ -10,14 +11,14 @@ from sqlalchemy import select
 
 from pcrm.auth.models import Department, Role, User
 from pcrm.campaigns.audit import record_transition
-from pcrm.campaigns.models import Campaign, CampaignKind, CampaignStatus
+from pcrm.campaigns.models import Campaign, CampaignKind, CampaignStatus, CampaignWave
 from pcrm.campaigns.recurrence import NEWSLETTER, first_occurrence
 from pcrm.db import utcnow
 from pcrm.demo.segments import EVERYONE, POLICY_CUSTOMERS
-from pcrm.demo.sent import send_survey_campaign
+from pcrm.demo.sent import send_sms_reminder, send_survey_campaign
 from pcrm.extensions import db
 from pcrm.projects.models import Project
-from pcrm.subscribers.models import Segment
+from pcrm.subscribers.models import Channel, Segment
 from pcrm.surveys.models import Survey
 
 S = CampaignStatus
@@ -80,6 +81,37 @@ SENT = (
 )
 
 
+SMS_REMINDER = (
+    "{{ name }}님, 마을버스 설문에 아직 답하지 않으셨다면 3분만 내어 주세요 {{ survey_link }}"
+)
+EMAIL_REMINDER = (
+    "{{ name }}님, 지난번 안내드린 「{{ project }}」 설문이 곧 마감됩니다.\n"
+    "아직 답하지 않으셨다면 참여해 주세요.\n\n{{ survey_link }}"
+)
+
+
+def _reminders(campaign: Campaign, survey: Survey, sent_at, rng: random.Random) -> None:
+    """The first campaign's SMS reminder, sent 3 days after it; the second's e-mail reminder,
+    due tomorrow."""
+    if campaign.name == SENT[0][1]:
+        wave = CampaignWave(
+            campaign_id=campaign.id, number=1, channel=Channel.SMS, after_days=3, subject="",
+            body=SMS_REMINDER,
+        )  # fmt: skip
+        db.session.add(wave)
+        db.session.flush()
+        sent = send_sms_reminder(campaign, survey, wave, sent_at + timedelta(days=3), rng)
+        record_transition(campaign.id, "reminder", S.SENT, S.SENT, note=f"1차 알림 {sent}명")
+    else:
+        days = (utcnow() - sent_at).days + 1
+        db.session.add(
+            CampaignWave(
+                campaign_id=campaign.id, number=1, channel=Channel.EMAIL, after_days=days,
+                subject="[다시 알림] " + campaign.subject, body=EMAIL_REMINDER,
+            )
+        )  # fmt: skip
+
+
 def _sent_campaign(segment: Segment, entry: tuple, rng: random.Random) -> None:
     department, name, subject, days_ago = entry
     project = _project(department)
@@ -95,6 +127,7 @@ def _sent_campaign(segment: Segment, entry: tuple, rng: random.Random) -> None:
     sent = send_survey_campaign(campaign, survey, sent_at, rng)
     _approve(campaign, S.SENT, note=f"{sent}명에게 발송 시작")
     campaign.status, campaign.finished_at = S.SENT, sent_at + timedelta(minutes=4)
+    _reminders(campaign, survey, sent_at, rng)
 
 
 def _waiting_and_draft(segment: Segment) -> None:

@@ -14,15 +14,16 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Row
 
 from pcrm.campaigns.batches import NOT_REACHABLE
-from pcrm.campaigns.models import Campaign
+from pcrm.campaigns.models import Campaign, CampaignWave, WaveStatus
 from pcrm.campaigns.progress import audience
+from pcrm.campaigns.waves import wave_audience
 from pcrm.db import bulk_insert, bulk_insert_returning_ids, foreign_keys_checked_after
 from pcrm.demo.surveys import Respondent, record_responses, respondent_propensity
 from pcrm.extensions import db
 from pcrm.messaging.mail import NON_ASCII_LOCAL_PART
 from pcrm.messaging.models import Event, EventKind, Message, MessageStatus, ShortTarget, new_token
 from pcrm.messaging.shortlinks import create_short_links
-from pcrm.subscribers.models import Subscriber
+from pcrm.subscribers.models import Channel, Subscriber
 from pcrm.surveys.models import Answer, Response, Survey
 
 BOUNCED = 0.04  # hard bounces left after the clean-up of the registry
@@ -148,4 +149,41 @@ def send_survey_campaign(
     # Short links as an SMS of the campaign would carry, so the demo shows them resolving.
     targets = (ShortTarget.SURVEY, ShortTarget.UNSUBSCRIBE)
     create_short_links(campaign_id=campaign.id, wave=0, targets=targets)
+    return len(ids)
+
+
+def _sms_row(campaign: Campaign, person: Row, wave: int, sent_at: datetime) -> dict:
+    row = _blank(campaign, person, sent_at) | {"channel": "sms", "wave": wave}
+    return row | {"address": person.phone, "provider_id": f"demo-{new_token()[:12]}"}
+
+
+def send_sms_reminder(
+    campaign: Campaign, survey: Survey, wave: CampaignWave, sent_at: datetime, rng: random.Random
+) -> int:
+    """Write an SMS reminder as it went: to the non-respondents the real rule picks, some of
+    whom answered after it (their responses in the survey); returns messages."""
+    columns = (Subscriber.id, Subscriber.email, Subscriber.phone, Subscriber.birth_year)
+    columns += (Subscriber.gender, Subscriber.dong_id, Subscriber.kind)
+    query = wave_audience(campaign, Channel.SMS).with_only_columns(*columns)
+    people = db.session.execute(query.order_by(Subscriber.id)).all()
+    today = date.today()
+    outcomes = []
+    for person in people:
+        row = _sms_row(campaign, person, wave.number, sent_at)
+        # A reminder moves fewer than the invitation did: half its propensity.
+        if rng.random() < respondent_propensity(person.birth_year, _value(person.kind), today) / 2:
+            row["clicked_at"] = sent_at + timedelta(hours=rng.uniform(0.1, 30))
+            row["responded_at"] = row["clicked_at"] + timedelta(minutes=rng.randint(2, 9))
+        outcomes.append(Outcome(row))
+    connection = db.session.connection()
+    tables = (Message.__table__, Event.__table__, Response.__table__, Answer.__table__)
+    with foreign_keys_checked_after(connection, *tables):
+        ids = bulk_insert_returning_ids(connection, Message.__table__, [o.row for o in outcomes])
+        sent = list(zip(ids, people, outcomes, strict=True))
+        bulk_insert(connection, Event.__table__, [e for i, _p, o in sent for e in _events(i, o)])
+        answered = [_respondent(i, p, o) for i, p, o in sent if o.row["responded_at"]]
+        record_responses(connection, survey, answered, rng)
+    targets = (ShortTarget.SURVEY, ShortTarget.UNSUBSCRIBE)
+    create_short_links(campaign_id=campaign.id, wave=wave.number, targets=targets)
+    wave.status, wave.materialised_at = WaveStatus.SENT, sent_at
     return len(ids)

@@ -29,6 +29,12 @@ REFUSED_SQL = (
     "UPDATE message SET status = %s, address = %s, smtp_code = %s, last_error = %s, "
     "attempts = attempts + 1 WHERE id = %s AND status = 'sending'"
 )
+# The provider's answer was lost: it may have gone, so it counts as sent and is never resent.
+UNCERTAIN_SQL = (
+    "UPDATE message SET status = 'sent', sent_at = %s, address = %s, provider_id = NULL, "
+    "attempts = attempts + 1, smtp_code = NULL, last_error = %s "
+    "WHERE id = %s AND status = 'sending'"
+)
 FAILED_SQL = (
     "UPDATE message SET status = 'failed', address = %s, smtp_code = NULL, last_error = %s, "
     "attempts = attempts + 1 WHERE id = %s AND status = 'sending'"
@@ -47,14 +53,19 @@ class Ledger:
         self.postgres = connection.dialect.name == "postgresql"
         self.outcomes = Outcomes(self.postgres)
 
-    def claim(self, campaign_id: int, first_id: int, last_id: int) -> list[int]:
-        """Take the batch's queued messages (status guard; SKIP LOCKED on PostgreSQL)."""
+    def claim(
+        self, campaign_id: int, first_id: int, last_id: int, channels: Iterable[str] | None = None
+    ) -> list[int]:
+        """Take the batch's queued messages, on `channels` only if given (status guard; SKIP
+        LOCKED on PostgreSQL)."""
         m = aliased(Message)
         ids = select(m.id).where(
             m.campaign_id == campaign_id,
             m.id.between(first_id, last_id),
             m.status == MessageStatus.QUEUED,
         )
+        if channels is not None:
+            ids = ids.where(m.channel.in_(list(channels)))
         if self.postgres:
             ids = ids.with_for_update(skip_locked=True)
         stmt = (
@@ -75,6 +86,10 @@ class Ledger:
     ) -> None:
         values = (status.value, address, code, reason, message_id)
         self.outcomes.write(self.outcomes.refused, values)
+
+    def uncertain(self, message_id: int, *, address: str, reason: str) -> None:
+        """The provider may have taken it: sent, never again, the reason noted."""
+        self.outcomes.write(self.outcomes.uncertain, (utcnow(), address, reason, message_id))
 
     def failed(self, message_id: int, *, address: str, reason: str) -> None:
         """The message could not be built or rendered for its recipient: it ends here."""
@@ -114,14 +129,14 @@ class Outcomes:
         self.postgres = postgres
         self.raw = db.engine.raw_connection()
         driver = self.raw.driver_connection
-        self.sent, self.refused, self.failed = SENT_SQL, REFUSED_SQL, FAILED_SQL
+        statements = (SENT_SQL, REFUSED_SQL, FAILED_SQL, UNCERTAIN_SQL)
         if postgres:
             driver.autocommit = True
             driver.execute("SET synchronous_commit TO off")
         else:
-            statements = (SENT_SQL, REFUSED_SQL, FAILED_SQL)
-            self.sent, self.refused, self.failed = (sql.replace("%s", "?") for sql in statements)
+            statements = tuple(sql.replace("%s", "?") for sql in statements)
             driver.isolation_level = None  # sqlite3: each statement commits
+        self.sent, self.refused, self.failed, self.uncertain = statements
         self.cursor = self.raw.cursor()
 
     def write(self, sql: str, values: tuple) -> None:

@@ -55,6 +55,8 @@ from pcrm.messaging.sms_batch import BatchReport, Delivery, OptOut, OutgoingSms
 DEFAULT_BASE_URL = "https://sens.apigw.ntruss.com"
 # Answers that mean SENS did not take the request, so sending it again cannot double it.
 UNPROCESSED = {429, 500, 502, 503}
+# The provider cannot reach this number at all: the subscriber's phone is marked invalid.
+NOT_A_MOBILE_NUMBER = "문자를 받을 수 있는 휴대전화 번호가 아닙니다"
 
 
 @dataclass(frozen=True)
@@ -146,7 +148,7 @@ class SensClient:
         for message in messages:
             digits = domestic_number(message.to)
             if digits is None:
-                report.refused[message.ref] = "문자를 받을 수 있는 휴대전화 번호가 아닙니다"
+                report.refused[message.ref] = NOT_A_MOBILE_NUMBER
             else:
                 ready.append((message, digits, kinds[message.ref]))
         for chunk in requests_for(ready):

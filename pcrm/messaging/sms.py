@@ -104,6 +104,8 @@ class OutboxProvider(SmsProvider):
         self.directory = directory
 
     def send(self, *, to: str, text: str, subject: str | None = None) -> SmsResult:
+        if sens.domestic_number(to) is None:  # as SENS would refuse it
+            raise PermanentSmsError(sens.NOT_A_MOBILE_NUMBER)
         result = SmsResult(
             provider_id=f"outbox-{uuid.uuid4().hex}", kind=message_kind(text, subject)
         )

@@ -47,6 +47,27 @@ def create_subscribers(
     return people
 
 
+def create_texters(count: int, *, prefix: str = "문자주민", start: int = 0) -> list[Subscriber]:
+    """`count` subscribers reachable only by SMS (no e-mail), interested in surveys."""
+    consented = utcnow() - timedelta(days=30)
+    people = [
+        Subscriber(
+            name=f"{prefix}{n}",
+            phone=f"+82105555{n:04d}",
+            phone_status=AddressStatus.VALID,
+            sms_opt_in=True,
+            sms_consented_at=consented,
+        )
+        for n in range(start, start + count)
+    ]
+    db.session.add_all(people)
+    db.session.flush()
+    links = [{"subscriber_id": p.id, "field_code": "survey"} for p in people]
+    db.session.execute(insert(subscriber_interest), links)
+    db.session.commit()
+    return people
+
+
 def create_segment(criteria: dict | None = None, name: str = "전체 구독자") -> Segment:
     segment = Segment(name=name, criteria=criteria or {})
     db.session.add(segment)
@@ -117,6 +138,7 @@ __all__ = [
     "create_segment",
     "create_subscribers",
     "create_survey_to_send",
+    "create_texters",
     "create_user",
     "due_campaign",
 ]

@@ -1,11 +1,16 @@
 from sqlalchemy import func, select
 
+from pcrm.auth.models import Role
 from pcrm.campaigns.invitation import survey_problem
-from pcrm.campaigns.models import Campaign, CampaignKind, CampaignStatus
+from pcrm.campaigns.models import Campaign, CampaignKind, CampaignStatus, CampaignWave, WaveStatus
 from pcrm.campaigns.progress import funnel, progress
+from pcrm.campaigns.waves import answered_after
+from pcrm.db import utcnow
 from pcrm.demo import load_demo
+from pcrm.demo.campaigns import SENT
 from pcrm.extensions import db
 from pcrm.messaging.models import Event, EventKind, Message, MessageStatus
+from pcrm.subscribers.models import Channel
 from pcrm.surveys.models import Response
 
 
@@ -73,3 +78,54 @@ def test_the_sent_campaign_has_a_few_undelivered_messages_with_reasons(app):
         )
     )
     assert all(reasons)
+
+
+def test_the_demo_sms_reminder_went_to_non_respondents_and_some_answered_after_it(app):
+    load_demo(subscribers=400)
+    bus = select(Campaign).where(Campaign.name == "마을버스 이용 만족도 조사")
+    campaign = db.session.scalar(bus)
+    (wave,) = db.session.scalars(
+        select(CampaignWave).where(CampaignWave.campaign_id == campaign.id)
+    )
+    assert (wave.channel, wave.status) == (Channel.SMS, WaveStatus.SENT)
+    reminded = db.session.scalars(
+        select(Message).where(Message.campaign_id == campaign.id, Message.wave == 1)
+    ).all()
+    assert reminded and {m.channel for m in reminded} == {Channel.SMS}
+    invitations = {
+        m.subscriber_id: m
+        for m in db.session.scalars(
+            select(Message).where(Message.campaign_id == campaign.id, Message.wave == 0)
+        )
+    }
+    for message in reminded:  # only those who got the invitation and had not answered it
+        first = invitations[message.subscriber_id]
+        assert first.status is MessageStatus.SENT and first.responded_at is None
+        assert message.short_links
+    answered = answered_after(campaign, 1)
+    assert 0 < answered < len(reminded)
+    from_reminder = db.session.scalar(
+        select(func.count(Response.id)).where(Response.message_id.in_([m.id for m in reminded]))
+    )
+    assert from_reminder == answered
+
+
+def test_the_demo_has_one_scheduled_email_reminder_due_in_the_future(app):
+    load_demo(subscribers=400)
+    (scheduled,) = db.session.scalars(
+        select(CampaignWave).where(CampaignWave.status == WaveStatus.SCHEDULED)
+    )
+    assert scheduled.channel is Channel.EMAIL
+    assert scheduled.due_at(scheduled.campaign.launched_at) > utcnow()
+
+
+def test_the_demo_campaign_page_shows_its_reminder(app, client, sign_in):
+    load_demo(subscribers=400)
+    campaign = db.session.scalar(select(Campaign).where(Campaign.name == SENT[0][1]))
+    reached = db.session.scalar(
+        select(func.count(Message.id)).where(Message.campaign_id == campaign.id, Message.wave == 1)
+    )
+    sign_in(Role.PR, email="demo-pr@example.kr")
+    page = client.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
+    row = page[page.index("1차</td>") :].split("</tr>")[0]
+    assert "문자" in row and f"{reached:,}명" in row and "보냄" in row

@@ -3,6 +3,7 @@
 import os
 import re
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -10,13 +11,14 @@ from sqlalchemy import func, select
 from pcrm.auth.models import Role
 from pcrm.campaigns.jobs import launch_due_campaigns
 from pcrm.campaigns.launch import batch_ranges
-from pcrm.campaigns.models import Campaign, CampaignStatus
+from pcrm.campaigns.models import Campaign, CampaignStatus, CampaignWave
 from pcrm.campaigns.progress import funnel
 from pcrm.campaigns.reconcile import reconcile_campaigns
 from pcrm.campaigns.sending import send_batch
+from pcrm.campaigns.waves import answered_after, materialise_due_waves
 from pcrm.extensions import db, queues
 from pcrm.messaging.models import Event, EventKind, Message, MessageStatus
-from pcrm.subscribers.models import ConsentEvent, ConsentSource
+from pcrm.subscribers.models import AddressStatus, Channel, ConsentEvent, ConsentSource
 from pcrm.surveys.models import Response
 from tests.campaigns.factories import due_campaign
 from tests.campaigns.workers import Workers, wait_for
@@ -208,3 +210,61 @@ def _any_error(campaign_id: int) -> bool:
     )
     db.session.commit()
     return bool(found)
+
+
+def test_an_email_reminder_then_a_day_later_an_sms_reminder_reach_only_non_respondents(
+    app, settings, workers, relay, monkeypatch
+):
+    for key, value in {"SMS_QUIET_START": "00:00", "SMS_QUIET_END": "00:00"}.items():
+        settings[key] = value
+        monkeypatch.setitem(app.config, key, value)
+    campaign, people = due_campaign(6)
+    for n, person in enumerate(people):
+        person.phone, person.phone_status = f"+82106666{n:04d}", AddressStatus.VALID
+        person.sms_opt_in, person.sms_consented_at = True, person.email_consented_at
+    for number, channel, days in ((1, Channel.EMAIL, 1), (2, Channel.SMS, 2)):
+        db.session.add(
+            CampaignWave(
+                campaign_id=campaign.id, number=number, channel=channel, after_days=days,
+                subject="[알림] 마을버스 설문", body="{{ name }}님, 설문 {{ survey_link }}",
+            )
+        )  # fmt: skip
+    db.session.commit()
+    launch_due_campaigns()
+    workers.start(2)
+    wait_for(lambda: _status(campaign.id) is CampaignStatus.SENT, timeout=60)
+    launched_at = db.session.get(Campaign, campaign.id).launched_at
+
+    # Two answer the invitation through its survey link.
+    invitations = {rcpt: mail for _s, rcpt, mail, _a in relay.received}
+    for person in people[:2]:
+        resident = app.test_client()
+        page = _follow_survey_link(resident, invitations[person.email])
+        assert "응답해 주셔서 감사합니다" in answer_bus_survey(resident, page, campaign.survey)
+    relay.received.clear()
+
+    # A day later: the e-mail reminder goes to the four others.
+    assert materialise_due_waves(now=launched_at + timedelta(days=1, minutes=1)) == 4
+    wait_for(lambda: _status(campaign.id) is CampaignStatus.SENT, timeout=60)
+    assert sorted(relay.recipients) == sorted(p.email for p in people[2:])
+    reminders = {rcpt: mail for _s, rcpt, mail, _a in relay.received}
+    resident = app.test_client()
+    page = _follow_survey_link(resident, reminders[people[2].email])
+    answer_bus_survey(resident, page, campaign.survey)
+    assert answered_after(db.session.get(Campaign, campaign.id), 1) == 1
+
+    # The clock moves a day: the SMS reminder goes to the three still silent, by text only.
+    assert materialise_due_waves(now=launched_at + timedelta(days=2, minutes=1)) == 3
+    wait_for(lambda: _status(campaign.id) is CampaignStatus.SENT, timeout=60)
+    texts = db.session.scalars(
+        select(Message).where(Message.campaign_id == campaign.id, Message.wave == 2)
+    ).all()
+    assert {(m.channel, m.status) for m in texts} == {(Channel.SMS, MessageStatus.SENT)}
+    assert sorted(m.subscriber_id for m in texts) == sorted(p.id for p in people[3:])
+    assert materialise_due_waves(now=launched_at + timedelta(days=5)) == 0
+    channels = db.session.execute(
+        select(Message.wave, Message.channel, func.count())
+        .where(Message.campaign_id == campaign.id)
+        .group_by(Message.wave, Message.channel)
+    ).all()
+    assert sorted(channels) == [(0, Channel.EMAIL, 6), (1, Channel.EMAIL, 4), (2, Channel.SMS, 3)]

@@ -1,0 +1,167 @@
+"""One batch of a campaign's SMS: the claimed texts rendered, then sent in one provider call.
+
+As for e-mail (campaigns.batches): consent was checked again at the claim; one recipient never
+stops the batch (a text that cannot be made ends failed with the reason); a provider that takes
+nothing it is offered is nobody's attempt, so the messages go back to the queue and the campaign
+waits (campaigns.backoff). An answer lost on the way counts as sent and is never sent again.
+"""
+
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
+
+from pcrm.campaigns.backoff import note_relay_failure, note_relay_working
+from pcrm.campaigns.batches import TemporarySendError
+from pcrm.campaigns.templating import TemplateProblem
+from pcrm.campaigns.texting import CompiledSms
+from pcrm.extensions import db
+from pcrm.messaging.channels import Accepted, ChannelDown, Refusal, Uncertain, Unsendable
+from pcrm.messaging.ledger import Ledger
+from pcrm.messaging.models import Message, MessageStatus, ShortTarget
+from pcrm.messaging.sens import NOT_A_MOBILE_NUMBER
+from pcrm.messaging.shortlinks import short_url
+from pcrm.messaging.sms import SmsChannel, SmsText
+from pcrm.subscribers.models import AddressStatus, Subscriber
+
+
+@dataclass(frozen=True)
+class SmsRecipient:
+    message_id: int
+    subscriber_id: int
+    phone: str
+    name: str | None
+    survey_link: str
+    unsubscribe_link: str
+
+
+def _link(message: Message, target: ShortTarget) -> str:
+    try:
+        return short_url(message, target)
+    except LookupError:
+        return ""
+
+
+def sms_recipients(ids: list[int]) -> list[SmsRecipient]:
+    """The claimed SMS messages with their number, name and short links."""
+    query = (
+        select(Message)
+        .options(selectinload(Message.short_links), selectinload(Message.subscriber))
+        .where(Message.id.in_(ids))
+        .order_by(Message.id)
+    )
+    recipients = [
+        SmsRecipient(
+            message_id=m.id,
+            subscriber_id=m.subscriber_id,
+            phone=m.subscriber.phone,
+            name=m.subscriber.name,
+            survey_link=_link(m, ShortTarget.SURVEY),
+            unsubscribe_link=_link(m, ShortTarget.UNSUBSCRIBE),
+        )
+        for m in db.session.scalars(query)
+    ]
+    db.session.commit()
+    return recipients
+
+
+class SmsBatch:
+    """Sends the claimed SMS of one batch job and records each outcome."""
+
+    def __init__(self, campaign_id: int, ledger: Ledger, compiled: CompiledSms):
+        self.campaign_id, self.ledger, self.compiled = campaign_id, ledger, compiled
+        self.channel = SmsChannel()
+        self.max_attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
+
+    def run(self, recipients: list[SmsRecipient]) -> None:
+        """Build every text, send them in one call, record the outcomes; TemporarySendError
+        when some wait for another try."""
+        built = self._build_all(recipients)
+        if not built:
+            return
+        try:
+            with self.channel.session() as session:
+                outcomes = session.send_many([text for _r, text in built])
+        except (ChannelDown, OSError) as error:
+            reason = f"문자 발송 업체에 보낼 수 없습니다 ({error})"
+            self.ledger.finish_many([r.message_id for r, _t in built], MessageStatus.QUEUED, reason)
+            note_relay_failure(self.campaign_id, reason)
+            return
+        deferred = sum(
+            self._record(recipient, outcome)
+            for (recipient, _text), outcome in zip(built, outcomes, strict=True)
+        )
+        if any(isinstance(outcome, Accepted | Uncertain) for outcome in outcomes):
+            note_relay_working(self.campaign_id)
+        if deferred:
+            raise TemporarySendError(f"{deferred}건이 일시적 오류로 다시 시도를 기다립니다")
+
+    def _build_all(self, recipients: list[SmsRecipient]) -> list[tuple[SmsRecipient, SmsText]]:
+        built = []
+        for recipient in recipients:
+            try:
+                built.append((recipient, self._build(recipient)))
+            except (TemplateProblem, Unsendable) as problem:
+                reason = str(problem)
+                self.ledger.failed(recipient.message_id, address=recipient.phone, reason=reason)
+        return built
+
+    def _build(self, recipient: SmsRecipient) -> SmsText:
+        if not recipient.unsubscribe_link:  # no free opt-out, no SMS (정보통신망법 §50)
+            raise Unsendable("수신거부 링크가 없어 보낼 수 없습니다")
+        content = self.compiled.render(
+            name=recipient.name,
+            survey_link=recipient.survey_link,
+            unsubscribe_link=recipient.unsubscribe_link,
+        )
+        return self.channel.build(
+            message_id=recipient.message_id,
+            token="",
+            to=recipient.phone,
+            name=recipient.name,
+            content=content,
+            unsubscribe_url=recipient.unsubscribe_link,
+        )
+
+    def _record(self, recipient: SmsRecipient, outcome) -> bool:
+        """Record one outcome; True when the message went back to the queue for another try."""
+        message_id, phone = recipient.message_id, recipient.phone
+        if isinstance(outcome, Accepted):
+            self.ledger.sent(message_id, address=phone, provider_id=outcome.provider_id)
+        elif isinstance(outcome, Uncertain):
+            self.ledger.uncertain(message_id, address=phone, reason=outcome.reason)
+        elif isinstance(outcome, Refusal) and outcome.permanent:
+            self.ledger.failed(message_id, address=phone, reason=outcome.reason)
+            if outcome.reason == NOT_A_MOBILE_NUMBER:
+                _mark_phone_invalid(recipient.subscriber_id)
+        else:
+            return self._deferred(recipient, outcome)
+        return False
+
+    def _deferred(self, recipient: SmsRecipient, refusal: Refusal) -> bool:
+        attempts = db.session.scalar(
+            select(Message.attempts).where(Message.id == recipient.message_id)
+        )
+        db.session.commit()
+        give_up = attempts + 1 >= self.max_attempts
+        status = MessageStatus.BOUNCED_SOFT if give_up else MessageStatus.QUEUED
+        self.ledger.refused(
+            recipient.message_id,
+            status=status,
+            address=recipient.phone,
+            code=None,
+            reason=refusal.reason or "문자 발송 업체가 나중에 다시 보내라고 했습니다",
+        )
+        return not give_up
+
+
+def _mark_phone_invalid(subscriber_id: int) -> None:
+    """No campaign texts this number again until someone corrects it; commits."""
+    db.session.execute(
+        update(Subscriber)
+        .where(Subscriber.id == subscriber_id)
+        .values(phone_status=AddressStatus.INVALID)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()

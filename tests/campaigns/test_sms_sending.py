@@ -1,0 +1,169 @@
+"""The SMS batch engine: claim, consent again, render with short links and the free opt-out,
+one provider call per batch, outcomes in the ledger, quiet hours kept."""
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from pcrm.campaigns.jobs import launch_due_campaigns
+from pcrm.campaigns.launch import batch_ranges
+from pcrm.campaigns.models import Campaign, CampaignKind
+from pcrm.campaigns.sending import send_batch
+from pcrm.db import utcnow
+from pcrm.extensions import db, queues
+from pcrm.messaging.models import Message, MessageStatus
+from pcrm.queue import BULK
+from pcrm.subscribers.models import AddressStatus, Channel, Subscriber
+from tests.campaigns.conftest import quiet_around_now
+from tests.campaigns.factories import create_campaign, create_segment, create_texters
+from tests.messaging.fake_sens import FakeSens
+
+pytestmark = pytest.mark.usefixtures("daytime")
+SMS_BODY = "{{ name }}님, 마을버스 설문에 참여해 주세요 {{ survey_link }}"
+
+
+@pytest.fixture
+def sens(app):
+    """SMS through the fake SENS server."""
+    fake = FakeSens()
+    keys = ("SMS_PROVIDER", "SENS_ACCESS_KEY", "SENS_SECRET_KEY", "SENS_SERVICE_ID", "SENS_FROM")
+    saved = {k: app.config.get(k) for k in (*keys, "SENS_BASE_URL", "SENS_MAX_ATTEMPTS")}
+    app.config.update(
+        SMS_PROVIDER="sens",
+        SENS_ACCESS_KEY=fake.access_key,
+        SENS_SECRET_KEY=fake.secret_key,
+        SENS_SERVICE_ID=fake.service_id,
+        SENS_FROM=fake.sender,
+        SENS_BASE_URL=fake.start(),
+        SENS_MAX_ATTEMPTS=1,
+    )
+    yield fake
+    fake.stop()
+    app.config.update(saved)
+
+
+def launch_sms(count=3, **kwargs) -> tuple[Campaign, list[Subscriber]]:
+    people = create_texters(count)
+    campaign = create_campaign(
+        segment=create_segment(),
+        status="scheduled",
+        send_at=utcnow() - timedelta(seconds=1),
+        channel=Channel.SMS,
+        body=kwargs.pop("body", SMS_BODY),
+        **kwargs,
+    )
+    launch_due_campaigns()
+    return campaign, people
+
+
+def send_all(campaign) -> int:
+    return sum(send_batch(campaign.id, *r) for r in batch_ranges(campaign.id))
+
+
+def messages(campaign) -> list[Message]:
+    db.session.expire_all()
+    query = select(Message).where(Message.campaign_id == campaign.id).order_by(Message.id)
+    return list(db.session.scalars(query))
+
+
+def outbox_text(app, provider_id: str) -> str:
+    folder = Path(app.instance_path) / "outbox" / "sms"
+    (path,) = folder.glob(f"*-{provider_id}.json")
+    return json.loads(path.read_text())["text"]
+
+
+def test_each_person_gets_one_text_with_their_survey_link_and_the_free_opt_out(app):
+    campaign, people = launch_sms(3)
+    assert send_all(campaign) == 3
+    sent = messages(campaign)
+    assert [m.status for m in sent] == [MessageStatus.SENT] * 3
+    assert {(m.channel, m.wave) for m in sent} == {(Channel.SMS, 0)}
+    assert sorted(m.address for m in sent) == sorted(p.phone for p in people)
+    for message in sent:
+        text = outbox_text(app, message.provider_id)
+        links = {link.target.value: link.code for link in message.short_links}
+        assert text.startswith(f"{message.subscriber.name}님, 마을버스 설문에 참여해 주세요 ")
+        assert f"http://pcrm.test/r/{links['survey']}" in text
+        assert text.endswith(
+            f"수신거부 http://pcrm.test/r/{links['unsubscribe']}\n무료수신거부 080-000-0000"
+        )
+    assert send_all(campaign) == 0  # sending again sends nothing
+
+
+def test_a_promotional_text_starts_with_the_advertising_mark_and_the_sender(app):
+    campaign, _people = launch_sms(
+        1, kind=CampaignKind.PROMOTIONAL, body="성수동 장터가 열립니다", field_code="survey"
+    )
+    send_all(campaign)
+    (message,) = messages(campaign)
+    text = outbox_text(app, message.provider_id)
+    assert text.startswith("(광고)")
+    sender = app.config["MAIL_DEFAULT_SENDER"].split("<")[0].strip()
+    assert text.splitlines()[0] == f"(광고){sender}"
+    assert "무료수신거부 080-000-0000" in text
+
+
+def test_someone_who_withdrew_sms_consent_after_launch_gets_nothing(app):
+    campaign, people = launch_sms(2)
+    db.session.execute(
+        update(Subscriber).where(Subscriber.id == people[0].id).values(sms_opt_in=False)
+    )
+    db.session.commit()
+    send_all(campaign)
+    statuses = {m.subscriber_id: m.status for m in messages(campaign)}
+    assert statuses == {people[0].id: MessageStatus.SUPPRESSED, people[1].id: MessageStatus.SENT}
+
+
+def test_a_number_that_cannot_take_texts_fails_with_the_reason_and_is_marked_invalid(app):
+    campaign, people = launch_sms(2)
+    landline = "+8222860000"
+    db.session.execute(
+        update(Subscriber).where(Subscriber.id == people[0].id).values(phone=landline)
+    )
+    db.session.commit()
+    send_all(campaign)
+    by_person = {m.subscriber_id: m for m in messages(campaign)}
+    assert by_person[people[0].id].status is MessageStatus.FAILED
+    assert "휴대전화 번호가 아닙니다" in by_person[people[0].id].last_error
+    assert by_person[people[1].id].status is MessageStatus.SENT
+    assert db.session.get(Subscriber, people[0].id).phone_status is AddressStatus.INVALID
+
+
+@pytest.mark.parametrize(("before", "after"), [(1, 1), (0, 3), (10, 1)])
+def test_no_text_reaches_the_provider_in_quiet_hours_and_the_batch_waits_for_their_end(
+    app, before, after
+):
+    quiet_around_now(app, before=before, after=after)
+    campaign, _people = launch_sms(2)
+    assert send_all(campaign) == 0
+    assert {m.status for m in messages(campaign)} == {MessageStatus.QUEUED}
+    assert all(m.provider_id is None and m.attempts == 0 for m in messages(campaign))
+    scheduled = queues.get(BULK).scheduled_job_registry
+    (job_id,) = scheduled.get_job_ids()
+    at = scheduled.get_scheduled_time(job_id)
+    expected = (utcnow() + timedelta(hours=after)).replace(second=0, microsecond=0)
+    assert abs(at.replace(tzinfo=None) - expected.replace(tzinfo=None)) < timedelta(minutes=1)
+    # At the window's end the batch goes.
+    app.config.update(SMS_QUIET_START="00:00", SMS_QUIET_END="00:00")
+    assert send_all(campaign) == 2
+    assert {m.status for m in messages(campaign)} == {MessageStatus.SENT}
+
+
+def test_an_sms_provider_down_costs_nobody_an_attempt_and_the_campaign_waits(app, sens):
+    campaign, people = launch_sms(2)
+    sens.down = True
+    send_all(campaign)
+    sent = messages(campaign)
+    assert {m.status for m in sent} == {MessageStatus.QUEUED}
+    assert {m.attempts for m in sent} == {0}
+    db.session.expire_all()
+    assert db.session.get(Campaign, campaign.id).waits_for_relay
+    sens.down = False
+    db.session.execute(update(Campaign).values(relay_retry_at=None))
+    db.session.commit()
+    send_all(campaign)
+    assert {m.status for m in messages(campaign)} == {MessageStatus.SENT}
+    assert sorted(sens.accepted_to) == sorted(p.phone.replace("+82", "0") for p in people)
