@@ -1,6 +1,6 @@
 """campaigns: reminder waves to those who got a campaign and have not answered
 
-Revision ID: 0012_waves
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-11-30 18:00:00.000000
 
@@ -13,7 +13,7 @@ import pcrm.db
 
 
 # revision identifiers, used by Alembic.
-revision = "0012_waves"
+revision = "0012"
 down_revision = "0011"
 branch_labels = None
 depends_on = None
