@@ -95,7 +95,8 @@ class Funnel:
 
 
 def funnel(campaign_id: int) -> Funnel:
-    """The campaign's funnel in one pass over its messages."""
+    """The campaign's e-mail funnel in one pass over its messages (a text has no open to
+    count: SMS reminders are counted per wave, by the answers after them)."""
     delivered = Message.status.in_(DELIVERED)
     machine_open = (
         select(Event.id)
@@ -110,7 +111,7 @@ def funnel(campaign_id: int) -> Funnel:
             func.count().filter(delivered, Message.opened_at.is_(None), machine_open),
             func.count(Message.clicked_at).filter(delivered),
             func.count(Message.responded_at).filter(delivered),
-        ).where(Message.campaign_id == campaign_id)
+        ).where(Message.campaign_id == campaign_id, Message.channel == Channel.EMAIL)
     ).one()
     return Funnel(*row)
 

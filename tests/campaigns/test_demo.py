@@ -55,8 +55,13 @@ def test_the_sent_campaign_and_its_survey_tell_one_story(app):
         Event.campaign_id == bus.id, Event.kind == EventKind.RESPONSE
     )
     assert db.session.scalar(events) == len(answered)
-    figures = funnel(bus.id)
-    assert figures.responded == len(answered)
+    figures = funnel(bus.id)  # e-mail only: the SMS reminder's answers are its wave's
+    by_mail = select(func.count(Message.id)).where(
+        Message.campaign_id == bus.id,
+        Message.channel == Channel.EMAIL,
+        Message.responded_at.is_not(None),
+    )
+    assert figures.responded == db.session.scalar(by_mail) < len(answered)
     assert figures.opened / figures.delivered > 2 * figures.baseline_open  # beat the old 9%
     assert figures.responded <= figures.clicked <= figures.opened <= figures.delivered
 

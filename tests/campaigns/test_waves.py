@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from pcrm.campaigns.jobs import launch_due_campaigns
 from pcrm.campaigns.launch import batch_ranges
 from pcrm.campaigns.models import Campaign, CampaignStatus, CampaignWave, WaveStatus
+from pcrm.campaigns.progress import funnel
 from pcrm.campaigns.sending import send_batch
 from pcrm.campaigns.waves import answered_after, materialise_due_waves
 from pcrm.db import utcnow
@@ -156,3 +157,13 @@ def test_an_sms_reminder_skips_who_cannot_be_texted_now(relay, reason):
     add_wave(campaign, channel=Channel.SMS)
     materialise_due_waves(now=day_after(campaign))
     assert wave_people(campaign, 1) == {other.id}
+
+
+def test_the_e_mail_funnel_does_not_count_texts_as_mail_that_was_never_opened(app, relay):
+    campaign, _people = launched(2, relay)
+    before = funnel(campaign.id)
+    add_wave(campaign, channel=Channel.SMS)
+    app.config.update(SMS_QUIET_START="00:00", SMS_QUIET_END="00:00")
+    materialise_due_waves(now=day_after(campaign))
+    assert send_all(campaign) == 2
+    assert funnel(campaign.id) == before and before.delivered == 2
