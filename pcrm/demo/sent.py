@@ -138,6 +138,12 @@ def send_survey_campaign(
     today = date.today()
     outcomes = [_outcome(campaign, person, sent_at, rng, today) for person in people]
     _a_few_others(outcomes)
+    # Short links as an SMS of the campaign would carry, so the demo shows them resolving.
+    return _write(campaign, survey, people, outcomes, rng, wave=0)
+
+
+def _write(campaign, survey, people, outcomes, rng, *, wave: int) -> int:
+    """Messages, their events, the survey's responses and the wave's short links, at once."""
     connection = db.session.connection()
     tables = (Message.__table__, Event.__table__, Response.__table__, Answer.__table__)
     with foreign_keys_checked_after(connection, *tables):
@@ -146,9 +152,8 @@ def send_survey_campaign(
         bulk_insert(connection, Event.__table__, [e for i, _p, o in sent for e in _events(i, o)])
         answered = [_respondent(i, p, o) for i, p, o in sent if o.row["responded_at"]]
         record_responses(connection, survey, answered, rng)
-    # Short links as an SMS of the campaign would carry, so the demo shows them resolving.
     targets = (ShortTarget.SURVEY, ShortTarget.UNSUBSCRIBE)
-    create_short_links(campaign_id=campaign.id, wave=0, targets=targets)
+    create_short_links(campaign_id=campaign.id, wave=wave, targets=targets)
     return len(ids)
 
 
@@ -175,15 +180,6 @@ def send_sms_reminder(
             row["clicked_at"] = sent_at + timedelta(hours=rng.uniform(0.1, 30))
             row["responded_at"] = row["clicked_at"] + timedelta(minutes=rng.randint(2, 9))
         outcomes.append(Outcome(row))
-    connection = db.session.connection()
-    tables = (Message.__table__, Event.__table__, Response.__table__, Answer.__table__)
-    with foreign_keys_checked_after(connection, *tables):
-        ids = bulk_insert_returning_ids(connection, Message.__table__, [o.row for o in outcomes])
-        sent = list(zip(ids, people, outcomes, strict=True))
-        bulk_insert(connection, Event.__table__, [e for i, _p, o in sent for e in _events(i, o)])
-        answered = [_respondent(i, p, o) for i, p, o in sent if o.row["responded_at"]]
-        record_responses(connection, survey, answered, rng)
-    targets = (ShortTarget.SURVEY, ShortTarget.UNSUBSCRIBE)
-    create_short_links(campaign_id=campaign.id, wave=wave.number, targets=targets)
+    count = _write(campaign, survey, people, outcomes, rng, wave=wave.number)
     wave.status, wave.materialised_at = WaveStatus.SENT, sent_at
-    return len(ids)
+    return count
