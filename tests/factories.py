@@ -31,3 +31,15 @@ def create_project(department: Department, name_ko: str = "성동 마을버스 �
     db.session.add(project)
     db.session.commit()
     return project
+
+
+# What a production deployment must set, with stand-in values (nothing is connected to).
+PRODUCTION_ENVIRON = {
+    "PCRM_ENV": "production",
+    "SECRET_KEY": "k",
+    "DATABASE_URL": "postgresql://db/pcrm",
+    "REDIS_URL": "redis://r",
+    "BASE_URL": "https://pcrm.example.kr",
+    "MAIL_SERVER": "mail",
+    "MAIL_DEFAULT_SENDER": "a@example.kr",
+}

@@ -6,17 +6,8 @@ import pytest
 
 from pcrm.auth.models import Role
 from pcrm.config import from_environment
+from tests.factories import PRODUCTION_ENVIRON
 from tests.surveys.factories import create_bus_survey, create_invitation, publish
-
-PRODUCTION = {
-    "PCRM_ENV": "production",
-    "SECRET_KEY": "k",
-    "DATABASE_URL": "postgresql://db/pcrm",
-    "REDIS_URL": "redis://r",
-    "BASE_URL": "https://pcrm.example.kr",
-    "MAIL_SERVER": "mail",
-    "MAIL_DEFAULT_SENDER": "a@example.kr",
-}
 
 
 def _directives(policy: str) -> dict[str, list[str]]:
@@ -110,7 +101,7 @@ def test_static_files_may_be_cached_but_are_not_sniffed(client):
 
 
 def test_production_sends_hsts(make_app, app):
-    production = from_environment(Path("/nonexistent"), PRODUCTION)
+    production = from_environment(Path("/nonexistent"), PRODUCTION_ENVIRON)
     assert production["HSTS_MAX_AGE"] >= 180 * 24 * 3600
     response = make_app(HSTS_MAX_AGE=production["HSTS_MAX_AGE"]).test_client().get("/login")
     hsts = response.headers["Strict-Transport-Security"]

@@ -9,7 +9,7 @@ from pcrm.extensions import db
 from pcrm.subscribers.models import AccessAction, AccessLog
 from tests.conftest import AuthActions
 from tests.conftest import _csrf_token as actions_token
-from tests.factories import PASSWORD, create_user
+from tests.factories import PASSWORD, PRODUCTION_ENVIRON, create_user
 
 
 def _signed_in(app, email: str, remember: bool = False):
@@ -171,16 +171,7 @@ def test_the_session_token_is_not_stored_as_is(app):
 
 
 def test_production_cookies_are_secure_httponly_and_samesite(app, monkeypatch):
-    environ = {
-        "PCRM_ENV": "production",
-        "SECRET_KEY": "k",
-        "DATABASE_URL": "postgresql://db/pcrm",
-        "REDIS_URL": "redis://r",
-        "BASE_URL": "https://pcrm.example.kr",
-        "MAIL_SERVER": "mail",
-        "MAIL_DEFAULT_SENDER": "a@example.kr",
-    }
-    production = from_environment(Path("/nonexistent"), environ)
+    production = from_environment(Path("/nonexistent"), PRODUCTION_ENVIRON)
     assert production["SESSION_COOKIE_SECURE"] and production["REMEMBER_COOKIE_SECURE"]
     for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         monkeypatch.setitem(app.config, name, True)

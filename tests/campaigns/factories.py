@@ -5,7 +5,10 @@ from datetime import timedelta
 from sqlalchemy import insert, select
 
 from pcrm.auth.models import Role, User
+from pcrm.campaigns.jobs import launch_due_campaigns
+from pcrm.campaigns.launch import batch_ranges
 from pcrm.campaigns.models import Campaign, CampaignKind, CampaignStatus
+from pcrm.campaigns.sending import send_batch
 from pcrm.db import utcnow
 from pcrm.extensions import db
 from pcrm.projects.models import Project
@@ -142,3 +145,15 @@ __all__ = [
     "create_user",
     "due_campaign",
 ]
+
+
+def launched_campaign(recipients: int = 3, **kwargs) -> tuple[Campaign, list[Subscriber]]:
+    """A due campaign, launched: its messages are queued."""
+    campaign, people = due_campaign(recipients, **kwargs)
+    launch_due_campaigns()
+    return campaign, people
+
+
+def send_all(campaign: Campaign) -> int:
+    """Run every batch of the campaign in this process; how many messages they claimed."""
+    return sum(send_batch(campaign.id, *r) for r in batch_ranges(campaign.id))

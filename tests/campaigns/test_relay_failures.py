@@ -7,7 +7,6 @@ from sqlalchemy import select, update
 
 from pcrm.campaigns.backoff import relay_delay
 from pcrm.campaigns.batches import TemporarySendError
-from pcrm.campaigns.jobs import launch_due_campaigns
 from pcrm.campaigns.launch import batch_ranges
 from pcrm.campaigns.models import Campaign, CampaignStatus
 from pcrm.campaigns.reconcile import reconcile_campaign
@@ -17,17 +16,7 @@ from pcrm.extensions import db, queues
 from pcrm.messaging.models import Message, MessageStatus
 from pcrm.queue import BULK
 from pcrm.subscribers.models import Subscriber
-from tests.campaigns.factories import due_campaign
-
-
-def _launch(count=3, **kwargs):
-    campaign, people = due_campaign(count, **kwargs)
-    launch_due_campaigns()
-    return campaign, people
-
-
-def _send_all(campaign) -> int:
-    return sum(send_batch(campaign.id, *r) for r in batch_ranges(campaign.id))
+from tests.campaigns.factories import launched_campaign, send_all
 
 
 def _messages(campaign) -> dict[int, Message]:
@@ -51,10 +40,10 @@ def _wait_is_over(campaign) -> None:
 
 
 def test_an_address_smtp_cannot_carry_fails_alone_and_the_batch_goes_on(relay):
-    campaign, people = _launch(4)
+    campaign, people = launched_campaign(4)
     _set(people[1], email="홍길동@example.kr")
     _set(people[2], email="resident2@예시.한국")  # a Unicode domain goes as punycode
-    assert _send_all(campaign) == 4
+    assert send_all(campaign) == 4
     assert sorted(relay.recipients) == sorted(
         ["resident0@example.com", "resident2@xn--vv4b11d.xn--3e0b707e", "resident3@example.com"]
     )
@@ -70,9 +59,9 @@ def test_an_address_smtp_cannot_carry_fails_alone_and_the_batch_goes_on(relay):
 
 
 def test_a_template_that_fails_for_one_recipient_fails_that_message_alone(relay):
-    campaign, people = _launch(3, subject="{{ name[2] }}님께 설문")
+    campaign, people = launched_campaign(3, subject="{{ name[2] }}님께 설문")
     _set(people[1], name="김")  # a one-letter name: name[2] does not exist
-    assert _send_all(campaign) == 3
+    assert send_all(campaign) == 3
     assert sorted(relay.recipients) == ["resident0@example.com", "resident2@example.com"]
     failed = _messages(campaign)[people[1].id]
     assert failed.status is MessageStatus.FAILED
@@ -83,7 +72,7 @@ def test_a_template_that_fails_for_one_recipient_fails_that_message_alone(relay)
 
 def test_a_relay_refusing_everyone_uses_no_attempt_and_the_campaign_waits(relay, app):
     relay.refuse_all = "451 4.3.0 try again later"
-    campaign, _people = _launch(5)
+    campaign, _people = launched_campaign(5)
     first, last = batch_ranges(campaign.id)[0]
     send_batch(campaign.id, first, last)
     messages = _messages(campaign).values()
@@ -123,7 +112,7 @@ def test_a_relay_refusing_everyone_uses_no_attempt_and_the_campaign_waits(relay,
 def test_a_dead_relay_uses_no_attempt_and_the_campaign_waits(relay, app):
     port = app.config["MAIL_PORT"]
     relay.down()  # nothing listens
-    campaign, _people = _launch(3)
+    campaign, _people = launched_campaign(3)
     first, last = batch_ranges(campaign.id)[0]
     send_batch(campaign.id, first, last)
     messages = _messages(campaign).values()
@@ -142,9 +131,9 @@ def test_a_dead_relay_uses_no_attempt_and_the_campaign_waits(relay, app):
 
 def test_a_temporary_refusal_of_one_recipient_among_accepted_ones_is_their_attempt(relay):
     relay.answers["resident0@example.com"] = "452 4.2.2 mailbox full"
-    campaign, people = _launch(3)
+    campaign, people = launched_campaign(3)
     with pytest.raises(TemporarySendError):  # RQ retries the batch for the deferred message
-        _send_all(campaign)
+        send_all(campaign)
     message = _messages(campaign)[people[0].id]
     assert message.status is MessageStatus.QUEUED and message.attempts == 1
     assert "mailbox full" in message.last_error
@@ -159,8 +148,8 @@ def test_the_relay_wait_doubles_up_to_its_cap():
 
 
 def test_a_stored_template_that_breaks_todays_rules_pauses_the_campaign_with_why(relay):
-    campaign, _people = _launch(3, body="{% include 'email/layout.html' %}")
-    assert _send_all(campaign) == 0
+    campaign, _people = launched_campaign(3, body="{% include 'email/layout.html' %}")
+    assert send_all(campaign) == 0
     assert relay.recipients == []
     db.session.refresh(campaign)
     assert campaign.status is CampaignStatus.PAUSED

@@ -8,9 +8,7 @@ from sqlalchemy import func, select
 
 from pcrm.auth.models import Role
 from pcrm.campaigns.jobs import launch_due_campaigns
-from pcrm.campaigns.launch import batch_ranges
 from pcrm.campaigns.models import CampaignStatus, CampaignWave
-from pcrm.campaigns.sending import send_batch
 from pcrm.campaigns.waves import materialise_due_waves
 from pcrm.extensions import db
 from pcrm.messaging.models import Message
@@ -21,6 +19,7 @@ from tests.campaigns.factories import (
     create_segment,
     create_subscribers,
     due_campaign,
+    send_all,
 )
 from tests.factories import create_department, create_project, create_user
 
@@ -141,7 +140,7 @@ def test_a_scheduled_reminder_is_removed_and_a_sent_one_is_not(
     for days in ("1", "2"):
         assert post_reminder(client, csrf_token, campaign, after_days=days).status_code == 302
     launch_due_campaigns()
-    sum(send_batch(campaign.id, *r) for r in batch_ranges(campaign.id))
+    send_all(campaign)
     db.session.refresh(campaign)
     materialise_due_waves(now=campaign.launched_at + timedelta(days=1, minutes=1))
     token = csrf_token(f"/campaigns/{campaign.id}")
@@ -176,10 +175,10 @@ def test_the_page_shows_who_a_sent_reminder_reached_and_who_answered_after_it(
     )
     db.session.commit()
     launch_due_campaigns()
-    sum(send_batch(campaign.id, *r) for r in batch_ranges(campaign.id))
+    send_all(campaign)
     db.session.refresh(campaign)
     materialise_due_waves(now=campaign.launched_at + timedelta(days=1, minutes=1))
-    sum(send_batch(campaign.id, *r) for r in batch_ranges(campaign.id))
+    send_all(campaign)
     reminder = db.session.scalar(select(Message).where(Message.wave == 1).limit(1))
     record_response(reminder)
     db.session.commit()

@@ -7,7 +7,6 @@ from sqlalchemy import select, update
 
 from pcrm.campaigns import service
 from pcrm.campaigns.batches import TemporarySendError
-from pcrm.campaigns.jobs import launch_due_campaigns
 from pcrm.campaigns.launch import batch_job_id, batch_ranges
 from pcrm.campaigns.models import Campaign, CampaignStatus
 from pcrm.campaigns.reconcile import reconcile_campaign, reconcile_campaigns
@@ -20,17 +19,7 @@ from pcrm.messaging.service import suppress_address
 from pcrm.queue import BULK
 from pcrm.subscribers.models import ConsentEvent, ConsentSource
 from pcrm.tracking.service import unsubscribe
-from tests.campaigns.factories import create_user, due_campaign
-
-
-def _launch(count=3, **kwargs):
-    campaign, people = due_campaign(count, **kwargs)
-    launch_due_campaigns()
-    return campaign, people
-
-
-def _send_all(campaign) -> int:
-    return sum(send_batch(campaign.id, *r) for r in batch_ranges(campaign.id))
+from tests.campaigns.factories import create_user, launched_campaign, send_all
 
 
 def _statuses(campaign) -> dict[str, MessageStatus]:
@@ -41,8 +30,8 @@ def _statuses(campaign) -> dict[str, MessageStatus]:
 
 
 def test_each_recipient_gets_one_personal_message_with_the_bulk_headers(relay):
-    campaign, people = _launch(3)
-    assert _send_all(campaign) == 3
+    campaign, people = launched_campaign(3)
+    assert send_all(campaign) == 3
     assert sorted(relay.recipients) == sorted(p.email for p in people)
     messages = {m.address: m for m in db.session.scalars(select(Message))}
     for sender, rcpt, mail, _at in relay.received:
@@ -68,7 +57,7 @@ def test_each_recipient_gets_one_personal_message_with_the_bulk_headers(relay):
 
 
 def test_running_a_batch_twice_sends_nothing_twice(relay):
-    campaign, _people = _launch(4)
+    campaign, _people = launched_campaign(4)
     first, last = batch_ranges(campaign.id)[0]
     assert send_batch(campaign.id, first, last) == 4
     assert send_batch(campaign.id, first, last) == 0
@@ -77,8 +66,8 @@ def test_running_a_batch_twice_sends_nothing_twice(relay):
 
 def test_a_permanent_refusal_is_a_hard_bounce_with_its_reason(relay):
     relay.answers["resident1@example.com"] = "550 5.1.1 <resident1@example.com>: no such user"
-    campaign, _people = _launch(3)
-    _send_all(campaign)
+    campaign, _people = launched_campaign(3)
+    send_all(campaign)
     message = db.session.scalar(select(Message).where(Message.address == "resident1@example.com"))
     assert message.status is MessageStatus.BOUNCED_HARD and message.smtp_code == 550
     assert "no such user" in message.last_error and message.attempts == 1
@@ -88,7 +77,7 @@ def test_a_permanent_refusal_is_a_hard_bounce_with_its_reason(relay):
 
 def test_a_temporary_refusal_is_retried_later_and_then_sent(relay):
     relay.answers["resident1@example.com"] = "451 4.7.1 greylisted, try again"
-    campaign, _people = _launch(3)
+    campaign, _people = launched_campaign(3)
     first, last = batch_ranges(campaign.id)[0]
     with pytest.raises(TemporarySendError):
         send_batch(campaign.id, first, last)
@@ -104,7 +93,7 @@ def test_a_temporary_refusal_is_retried_later_and_then_sent(relay):
 
 def test_temporary_refusals_give_up_after_the_attempt_limit(relay, app):
     relay.answers["resident0@example.com"] = "452 4.2.2 mailbox full"
-    campaign, _people = _launch(1)
+    campaign, _people = launched_campaign(1)
     first, last = batch_ranges(campaign.id)[0]
     for _attempt in range(app.config["MAIL_MAX_ATTEMPTS"] - 1):
         with pytest.raises(TemporarySendError):
@@ -123,10 +112,10 @@ def test_the_send_rate_holds_in_every_second_across_workers(relay, app, monkeypa
     )
     app.config["MAIL_SEND_RATE"] = 4
     try:
-        campaign, _people = _launch(9)
+        campaign, _people = launched_campaign(9)
         SendRate(4, queues.url).wait()  # another worker's message, just before...
         time.sleep(0.7)  # ...the edge of a fixed one-second window
-        _send_all(campaign)
+        send_all(campaign)
     finally:
         app.config["MAIL_SEND_RATE"] = 0
     assert len(relay.received) == 9 and len(allowed) == 10
@@ -137,20 +126,20 @@ def test_the_send_rate_holds_in_every_second_across_workers(relay, app, monkeypa
 
 def test_a_paused_campaign_sends_nothing_until_resumed(relay):
     pr = create_user("pr@example.kr")
-    campaign, _people = _launch(3)
+    campaign, _people = launched_campaign(3)
     service.pause(campaign, actor=pr)
-    assert _send_all(campaign) == 0 and relay.received == []
+    assert send_all(campaign) == 0 and relay.received == []
     queues.get(BULK).empty()  # as if a worker had run the queued batch (and found it paused)
     service.resume(campaign, actor=pr)
     assert reconcile_campaign(campaign.id) == 1  # resume's job: the batches come back
     assert len(queues.get(BULK)) == 1
-    _send_all(campaign)
+    send_all(campaign)
     assert len(relay.received) == 3
 
 
 def test_pausing_mid_batch_stops_after_the_message_in_hand(relay, app, monkeypatch):
     monkeypatch.setattr("pcrm.campaigns.batches.HEARTBEAT_SECONDS", 0)
-    campaign, _people = _launch(5)
+    campaign, _people = launched_campaign(5)
     campaign_id = campaign.id
 
     def pause_after_first(_message):
@@ -161,7 +150,7 @@ def test_pausing_mid_batch_stops_after_the_message_in_hand(relay, app, monkeypat
             db.session.commit()
 
     relay.on_data = pause_after_first
-    _send_all(campaign)
+    send_all(campaign)
     assert len(relay.received) == 1
     counts = list(_statuses(campaign).values())
     assert counts.count(MessageStatus.SENT) == 1 and counts.count(MessageStatus.QUEUED) == 4
@@ -169,14 +158,14 @@ def test_pausing_mid_batch_stops_after_the_message_in_hand(relay, app, monkeypat
 
 def test_cancelling_leaves_the_rest_unsent(relay):
     pr = create_user("pr@example.kr")
-    campaign, _people = _launch(3)
+    campaign, _people = launched_campaign(3)
     service.cancel(campaign, actor=pr, reason="행사가 취소되었습니다")
-    assert _send_all(campaign) == 0 and relay.received == []
+    assert send_all(campaign) == 0 and relay.received == []
     assert set(_statuses(campaign).values()) == {MessageStatus.CANCELLED}
 
 
 def test_an_unsubscribe_during_the_campaign_applies_at_once(relay):
-    campaign, people = _launch(3)
+    campaign, people = launched_campaign(3)
     message = db.session.scalar(select(Message).where(Message.subscriber_id == people[1].id))
     unsubscribe(message.token, scope="field", source=ConsentSource.ONE_CLICK)
     suppress_address(
@@ -185,7 +174,7 @@ def test_an_unsubscribe_during_the_campaign_applies_at_once(relay):
         reason=SuppressionReason.COMPLAINT,
         source="test",
     )
-    _send_all(campaign)
+    send_all(campaign)
     assert relay.recipients == ["resident0@example.com"]
     statuses = _statuses(campaign)
     assert statuses["resident1@example.com"] is MessageStatus.SUPPRESSED
@@ -197,7 +186,7 @@ def test_an_unsubscribe_during_the_campaign_applies_at_once(relay):
 
 
 def test_a_job_left_as_a_husk_after_a_flush_is_queued_again(relay, app):
-    campaign, _people = _launch(3)
+    campaign, _people = launched_campaign(3)
     first, last = batch_ranges(campaign.id)[0]
     queues.redis.flushdb()
     # A worker's heartbeat after the flush recreates the job's hash without its data.
@@ -209,7 +198,7 @@ def test_a_job_left_as_a_husk_after_a_flush_is_queued_again(relay, app):
 
 
 def test_a_job_taken_by_a_worker_that_died_before_starting_it_is_queued_again(relay, app):
-    campaign, _people = _launch(3)
+    campaign, _people = launched_campaign(3)
     first, last = batch_ranges(campaign.id)[0]
     job_id = batch_job_id(campaign.id, first, last)
     bulk = queues.get(BULK)
@@ -227,7 +216,7 @@ def test_a_job_taken_by_a_worker_that_died_before_starting_it_is_queued_again(re
 
 
 def test_a_dead_batch_of_a_cancelled_campaign_stays_unsent(relay, app):
-    campaign, _people = _launch(3)
+    campaign, _people = launched_campaign(3)
     long_ago = utcnow() - timedelta(seconds=app.config["CAMPAIGN_STALE_AFTER"] + 5)
     # A worker claimed the batch and died; then PR staff cancelled the campaign.
     db.session.execute(update(Message).values(status="sending", claimed_at=long_ago))
@@ -239,7 +228,7 @@ def test_a_dead_batch_of_a_cancelled_campaign_stays_unsent(relay, app):
 
 
 def test_a_dead_batch_is_taken_back_by_the_reconciler(relay, app):
-    campaign, _people = _launch(3)
+    campaign, _people = launched_campaign(3)
     first, last = batch_ranges(campaign.id)[0]
     long_ago = utcnow() - timedelta(seconds=app.config["CAMPAIGN_STALE_AFTER"] + 5)
     # A worker claimed the batch, sent one message, and died.

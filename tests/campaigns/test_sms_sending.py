@@ -9,16 +9,14 @@ import pytest
 from sqlalchemy import select, update
 
 from pcrm.campaigns.jobs import launch_due_campaigns
-from pcrm.campaigns.launch import batch_ranges
 from pcrm.campaigns.models import Campaign, CampaignKind
-from pcrm.campaigns.sending import send_batch
 from pcrm.db import utcnow
 from pcrm.extensions import db, queues
 from pcrm.messaging.models import Message, MessageStatus
 from pcrm.queue import BULK
 from pcrm.subscribers.models import AddressStatus, Channel, Subscriber
 from tests.campaigns.conftest import quiet_around_now
-from tests.campaigns.factories import create_campaign, create_segment, create_texters
+from tests.campaigns.factories import create_campaign, create_segment, create_texters, send_all
 from tests.messaging.fake_sens import FakeSens
 
 pytestmark = pytest.mark.usefixtures("daytime")
@@ -57,10 +55,6 @@ def launch_sms(count=3, **kwargs) -> tuple[Campaign, list[Subscriber]]:
     )
     launch_due_campaigns()
     return campaign, people
-
-
-def send_all(campaign) -> int:
-    return sum(send_batch(campaign.id, *r) for r in batch_ranges(campaign.id))
 
 
 def messages(campaign) -> list[Message]:

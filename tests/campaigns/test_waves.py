@@ -7,10 +7,8 @@ import pytest
 from sqlalchemy import select, update
 
 from pcrm.campaigns.jobs import launch_due_campaigns
-from pcrm.campaigns.launch import batch_ranges
 from pcrm.campaigns.models import Campaign, CampaignStatus, CampaignWave, WaveStatus
 from pcrm.campaigns.progress import funnel
-from pcrm.campaigns.sending import send_batch
 from pcrm.campaigns.waves import answered_after, materialise_due_waves
 from pcrm.db import utcnow
 from pcrm.extensions import db
@@ -19,7 +17,7 @@ from pcrm.messaging.service import record_response
 from pcrm.subscribers.models import AddressStatus, Channel, ConsentSource, Subscriber
 from pcrm.tracking.service import unsubscribe
 from tests.campaigns.conftest import quiet_around_now
-from tests.campaigns.factories import due_campaign
+from tests.campaigns.factories import due_campaign, send_all
 
 pytestmark = pytest.mark.usefixtures("daytime")
 REMINDER = "{{ name }}님, 아직 설문에 답하지 않으셨다면 참여해 주세요 {{ survey_link }}"
@@ -35,10 +33,6 @@ def launched(count: int, relay) -> tuple[Campaign, list[Subscriber]]:
     launch_due_campaigns()
     send_all(campaign)
     return campaign, people
-
-
-def send_all(campaign) -> int:
-    return sum(send_batch(campaign.id, *r) for r in batch_ranges(campaign.id))
 
 
 def add_wave(campaign, number=1, channel=Channel.EMAIL, after_days=1) -> CampaignWave:
