@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from pcrm.campaigns.backoff import note_relay_failure, note_relay_working
 from pcrm.campaigns.models import Campaign, CampaignStatus
-from pcrm.campaigns.progress import audience_filter
+from pcrm.campaigns.progress import audience_filter, has_answered
 from pcrm.campaigns.templating import CompiledCampaign, TemplateProblem
 from pcrm.extensions import db, queues
 from pcrm.messaging.channels import ChannelDown, Outgoing, Refusal, Session, Unsendable
@@ -26,7 +26,6 @@ from pcrm.messaging.mail import EmailChannel
 from pcrm.messaging.models import Message, MessageStatus
 from pcrm.messaging.rate import SendRate
 from pcrm.subscribers.models import Channel, Subscriber
-from pcrm.surveys.models import Response
 
 HEARTBEAT_SECONDS = 2.0
 NOT_REACHABLE = "발송 시점에 수신 동의가 없거나 발송 제외 주소입니다."
@@ -56,39 +55,17 @@ def still_reachable(campaign: Campaign, ids: list[int]) -> tuple[list[int], list
         .where(Message.id.in_(ids))
         .order_by(Message.id)
     ).all()
-    allowed: dict[Channel, set[int]] = {}
-    for channel in {r.channel for r in rows}:
-        people = [r.subscriber_id for r in rows if r.channel is channel]
+    allowed: dict[tuple[Channel, bool], set[int]] = {}
+    for key in {(r.channel, r.wave > 0) for r in rows}:
+        channel, reminder = key
+        people = [r.subscriber_id for r in rows if (r.channel, r.wave > 0) == key]
         query = audience_filter(campaign, channel=channel).where(Subscriber.id.in_(people))
-        allowed[channel] = set(db.session.scalars(query))
-    answered = answered_since(campaign, [r.subscriber_id for r in rows if r.wave > 0])
+        if reminder:
+            query = query.where(~has_answered(campaign))
+        allowed[key] = set(db.session.scalars(query))
     db.session.commit()
-
-    def keeps(row) -> bool:
-        return row.subscriber_id in allowed[row.channel] and not (
-            row.wave > 0 and row.subscriber_id in answered
-        )
-
-    return [r.id for r in rows if keeps(r)], [r.id for r in rows if not keeps(r)]
-
-
-def answered_since(campaign: Campaign, subscriber_ids: list[int]) -> set[int]:
-    """Those of `subscriber_ids` who have answered the campaign's survey by now."""
-    if not subscriber_ids:
-        return set()
-    query = select(Message.subscriber_id).where(
-        Message.campaign_id == campaign.id,
-        Message.subscriber_id.in_(subscriber_ids),
-        Message.responded_at.is_not(None),
-    )
-    if campaign.survey_id is not None:
-        query = query.union(
-            select(Response.subscriber_id).where(
-                Response.survey_id == campaign.survey_id,
-                Response.subscriber_id.in_(subscriber_ids),
-            )
-        )
-    return set(db.session.scalars(query))
+    kept = {r.id for r in rows if r.subscriber_id in allowed[r.channel, r.wave > 0]}
+    return [r.id for r in rows if r.id in kept], [r.id for r in rows if r.id not in kept]
 
 
 def email_recipients(ids: list[int]) -> list[Recipient]:

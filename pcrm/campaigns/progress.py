@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select, update
+from sqlalchemy.orm import aliased
 
 from pcrm.campaigns.audit import record_transition
 from pcrm.campaigns.models import Campaign, CampaignKind, CampaignStatus
@@ -14,6 +15,7 @@ from pcrm.messaging.service import not_suppressed
 from pcrm.reference import reference
 from pcrm.subscribers.audience import Criteria, reachable_ids
 from pcrm.subscribers.models import Channel, Subscriber
+from pcrm.surveys.models import Response
 
 # 정보통신망법 §50: consent to advertising must be re-confirmed every two years.
 PROMOTIONAL_CONSENT_VALIDITY = relativedelta(years=2)
@@ -36,6 +38,23 @@ def audience_filter(
         consented_since=recent,
     )
     return ids.where(not_suppressed(channel, Subscriber))
+
+
+def has_answered(campaign: Campaign) -> ColumnElement[bool]:
+    """A condition on Subscriber: answered the campaign, by any of its messages or on its
+    survey itself (an anonymous answer still marks the message)."""
+    message = aliased(Message)
+    by_message = exists().where(
+        message.campaign_id == campaign.id,
+        message.subscriber_id == Subscriber.id,
+        message.responded_at.is_not(None),
+    )
+    if campaign.survey_id is None:
+        return by_message
+    on_survey = exists().where(
+        Response.survey_id == campaign.survey_id, Response.subscriber_id == Subscriber.id
+    )
+    return or_(by_message, on_survey)
 
 
 def audience(campaign: Campaign) -> Select:

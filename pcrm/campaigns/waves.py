@@ -8,13 +8,13 @@ due in quiet hours are materialised at once and wait in their batch for the wind
 
 from datetime import datetime
 
-from sqlalchemy import Select, and_, exists, or_, select, update
+from sqlalchemy import Select, and_, exists, select, update
 from sqlalchemy.orm import aliased
 
 from pcrm.campaigns.audit import record_transition
 from pcrm.campaigns.launch import batch_ranges, enqueue_batches, insert_messages
 from pcrm.campaigns.models import Campaign, CampaignStatus, CampaignWave, WaveStatus
-from pcrm.campaigns.progress import DELIVERED, audience_filter, finish_if_done
+from pcrm.campaigns.progress import DELIVERED, audience_filter, finish_if_done, has_answered
 from pcrm.db import utcnow
 from pcrm.extensions import db
 from pcrm.messaging.models import Message
@@ -35,19 +35,12 @@ def not_answered(campaign: Campaign) -> list:
         first.wave == 0,
         first.status.in_(DELIVERED),
     )
-    answered_or_left = exists().where(
+    opted_out = exists().where(
         any_message.campaign_id == campaign.id,
         any_message.subscriber_id == Subscriber.id,
-        or_(any_message.responded_at.is_not(None), any_message.unsubscribed_at.is_not(None)),
+        any_message.unsubscribed_at.is_not(None),
     )
-    conditions = [got_first, ~answered_or_left]
-    if campaign.survey_id is not None:
-        conditions.append(
-            ~exists().where(
-                Response.survey_id == campaign.survey_id, Response.subscriber_id == Subscriber.id
-            )
-        )
-    return conditions
+    return [got_first, ~has_answered(campaign), ~opted_out]
 
 
 def wave_audience(campaign: Campaign, channel: Channel) -> Select:
