@@ -1,6 +1,7 @@
 """Imports every domain's models, so metadata and mappers see the whole schema."""
 
 from pcrm.auth.models import Department, StaffSession, User  # noqa: F401
+from pcrm.bounces.models import InboundMail  # noqa: F401
 from pcrm.campaigns.models import Campaign, CampaignTransition, CampaignWave  # noqa: F401
 from pcrm.messaging.models import Event, Message, ShortLink, Suppression  # noqa: F401
 from pcrm.projects.models import Project  # noqa: F401
