@@ -230,6 +230,7 @@ def test_staff_pages(staff_page, assert_accessible):
         f"/campaigns/{campaign.id}",
         f"/campaigns/{sending.id}",  # its progress in a frame
         "/admin/users",
+        "/admin/health",
         "/projects/",
         f"/projects/{survey.project_id}",
     )
