@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from pcrm.extensions import db
 from pcrm.inputs import LARGEST_INT, like_pattern
+from pcrm.subscribers import choices
 from pcrm.subscribers.audience import Criteria, conditions
 from pcrm.subscribers.models import AddressStatus, Subscriber
 
@@ -152,11 +153,27 @@ def page(
 
 
 def describe(browse: Browse) -> str:
-    """The filter in words, for the access log."""
-    parts = [f"{k}={v}" for k, v in browse.criteria.to_json().items() if v and v != "any"]
-    parts += [f"q={browse.q}"] if browse.q else []
-    parts += [f"status={browse.status}"] if browse.status else []
-    return ", ".join(parts) or _("전체")
+    """The filter in words, for the access log ("관심분야: 문화, 여론조사 · 동: 성수1가1동")."""
+    c = browse.criteria
+    dimensions = (
+        (_("관심분야"), c.fields, dict(choices.field_choices())),
+        (_("연령대"), c.age_bands, dict(choices.AGE_BANDS)),
+        (_("성별"), c.genders, dict(choices.GENDERS)),
+        (_("동"), c.dong_ids, dict(choices.dong_choices()) if c.dong_ids else {}),
+        (_("구분"), c.kinds, dict(choices.KINDS)),
+        (_("업종"), c.business_types, dict(choices.business_type_choices())),
+        (_("연락 가능한 수단"), c.channels, dict(choices.CHANNELS)),
+        (_("주소 상태"), (browse.status,) if browse.status else (), dict(choices.STATUSES)),
+    )
+    parts = [
+        f"{name}: {', '.join(str(words.get(v, v)) for v in values)}"
+        for name, values, words in dimensions
+        if values
+    ]
+    if len(c.fields) > 1 and c.fields_match == "all":
+        parts[0] += " " + _("(모두 해당)")
+    parts += [_("검색어: %(q)s", q=browse.q)] if browse.q else []
+    return " · ".join(parts) or _("전체")
 
 
 def matching_ids(browse: Browse) -> Select:

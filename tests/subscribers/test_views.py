@@ -26,7 +26,11 @@ def test_pr_staff_search_the_registry_and_the_listing_is_logged(client, auth):
     assert "김민서" in page and "박지현" not in page
     entries = db.session.scalars(db.select(AccessLog).order_by(AccessLog.id)).all()
     assert [e.record_count for e in entries] == [1, 1]
-    assert "q=minseo@" in entries[-1].what and entries[-1].user_id is not None
+    assert "검색어: minseo@" in entries[-1].what and entries[-1].user_id is not None
+    client.get("/subscribers/?fields=survey&fields=culture&status=email_bounced")
+    what = db.session.scalars(db.select(AccessLog).order_by(AccessLog.id.desc())).first().what
+    assert "여론조사" in what and "이메일 반송" in what  # words, not codes or Python lists
+    assert "survey" not in what and "[" not in what
 
 
 def test_the_registry_opens_without_filter_errors(client, auth):
@@ -177,7 +181,11 @@ def test_import_through_the_pages_with_a_real_worker(app, client, auth):
     form = {"csrf_token": _token(page), "col_0": "name", "col_1": "phone", "col_2": "",
             "source": "서면 신청서, 마장동 주민센터, 2015-03", "grant_channels": "y"}  # fmt: skip
     preview = client.post(mapping_url, data=form | {"action": "preview"}).get_data(as_text=True)
-    assert "미리 보기" in preview and "+821012345678" in preview
+    assert (
+        "미리 보기" in preview
+        and "휴대전화: 010-1234-5678" in preview
+        and "이름: 김민서" in preview
+    )
     refused = client.post(mapping_url, data=form | {"action": "start"}).get_data(as_text=True)
     assert "메모" in refused and "고르세요" in refused
     response = client.post(mapping_url, data=form | {"action": "start", "col_2": "ignore"})
