@@ -87,6 +87,13 @@ def from_environment(instance_path: Path, environ=os.environ) -> dict:
         "ORGANISATION_ADDRESS": environ.get(
             "ORGANISATION_ADDRESS", "서울특별시 성동구 고산자로 270 성동구청 (02-2286-5114)"
         ),
+        # The same for pages read in English (messages keep the Korean one: they go to residents).
+        "ORGANISATION_ADDRESS_EN": environ.get(
+            "ORGANISATION_ADDRESS_EN",
+            "Seongdong-gu Office, 270 Gosanja-ro, Seongdong-gu, Seoul (+82-2-2286-5114)",
+        ),
+        # The district's own site, linked from every public page (residents' way back home).
+        "DISTRICT_SITE_URL": environ.get("DISTRICT_SITE_URL", "https://www.sd.go.kr/"),
         **campaign_settings(environ),
         **sens_settings(environ),
         "DKIM_SELECTOR": environ.get("DKIM_SELECTOR") or None,

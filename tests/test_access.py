@@ -27,6 +27,7 @@ PUBLIC_ENDPOINTS = {
     # answer is the same for any address; the forms are rate limited).
     "subscribers.signup",
     "subscribers.signup_done",
+    "subscribers.privacy",
     "subscribers.confirm_email",
     # ...and confirm their mobile number by the code texted to it (a random page token, five
     # tries a code, three codes).
