@@ -30,6 +30,9 @@ from pcrm.subscribers.forms import MultiCheckboxField
 
 
 class SignUpForm(FlaskForm):
+    class Meta:
+        mark_required = True  # most fields are optional: mark the ones that are not
+
     kind = RadioField(_l("가입 구분"), choices=choices.options(choices.KINDS), default="individual")
     # autocomplete tokens let phones fill these in (WCAG 1.3.5, input purpose)
     name = StringField(
