@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, and_, func, not_, select, tuple_
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import selectinload, undefer
 
 from pcrm.extensions import db
 from pcrm.inputs import LARGEST_INT, like_pattern
@@ -30,7 +30,13 @@ STATUSES = {
     "phone_invalid": lambda: Subscriber.phone_status.in_(
         (AddressStatus.INVALID, AddressStatus.BOUNCED)
     ),
-    "unsubscribed": lambda: not_(Subscriber.email_opt_in) & not_(Subscriber.sms_opt_in),
+    # Opted out of everything, against someone who never agreed (an import without consent).
+    "unsubscribed": lambda: (
+        not_(Subscriber.email_opt_in | Subscriber.sms_opt_in) & Subscriber.opted_out
+    ),
+    "no_consent": lambda: (
+        not_(Subscriber.email_opt_in | Subscriber.sms_opt_in) & not_(Subscriber.opted_out)
+    ),
 }
 # sort name -> (key columns, ascending)
 SORTS = {
@@ -135,7 +141,7 @@ def page(
     before_key = decode_cursor(before, columns) if after_key is None else None
     forward = before_key is None
     query = select(Subscriber).where(*browse_conditions(browse))
-    query = query.options(selectinload(Subscriber.dong))
+    query = query.options(selectinload(Subscriber.dong), undefer(Subscriber.opted_out))
     query = _keyset(query, columns, ascending, after_key if forward else before_key, forward)
     rows = list(db.session.scalars(query.limit(size + 1)))
     more = len(rows) > size

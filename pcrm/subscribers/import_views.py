@@ -94,7 +94,11 @@ def import_batch(batch_id: int):
     """Map the columns and preview (before), or watch the progress (after)."""
     batch = service.get_batch(batch_id)
     if batch.status is not ImportStatus.UPLOADED:
-        return render_template("subscribers/import_progress.html", batch=batch)
+        skipped = service.skipped_rows(batch, user=current_user) if batch.finished else []
+        return render_template(
+            "subscribers/import_progress.html",
+            batch=batch, skipped=skipped, shown_at_most=service.SKIPPED_SHOWN,
+        )  # fmt: skip
     form = StartImportForm()
     if request.method == "GET":
         return _mapping_page(batch, form, batch.mapping)

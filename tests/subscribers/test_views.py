@@ -3,7 +3,7 @@ import re
 
 from pcrm.auth.models import Role
 from pcrm.extensions import db
-from pcrm.subscribers.models import AccessLog, Segment, Subscriber
+from pcrm.subscribers.models import AccessLog, ConsentSource, Segment, Subscriber
 from pcrm.surveys import responding
 from pcrm.surveys.models import Survey
 from tests.factories import create_user
@@ -194,6 +194,7 @@ def test_import_through_the_pages_with_a_real_worker(app, client, auth):
     run_worker(app, (DEFAULT,), with_scheduler=False, burst=True)
     progress = client.get(mapping_url).get_data(as_text=True)
     assert "새로 고침" not in progress and "· 완료" in progress
+    assert "건너뛴 행" not in progress  # none were skipped
     status = client.get(f"{mapping_url}/status").get_json()
     assert status == {
         "status": "done",
@@ -230,3 +231,40 @@ def test_the_subscriber_page_lists_survey_responses_but_never_anonymous_ones(cli
     responses = page[page.index('id="responses"') :]
     assert f'href="/surveys/{named.id}/results">{named.title}</a>' in responses
     assert "익명 설문" not in page
+
+
+def test_someone_who_never_agreed_is_not_listed_as_having_opted_out(client, auth):
+    from pcrm.subscribers.residents import unsubscribe_all
+
+    create_user("pr@example.kr")
+    create_subscriber("동의없음", email="none@example.com", phone=None, channels=set())
+    left = create_subscriber("거부함", email="left@example.com", phone=None)
+    unsubscribe_all(left, source=ConsentSource.UNSUBSCRIBE_LINK, evidence="링크")
+    auth.login("pr@example.kr")
+    page = client.get("/subscribers/").get_data(as_text=True)
+    row = {name: page.split(name, 1)[1].split("</tr>", 1)[0] for name in ("동의없음", "거부함")}
+    assert "수신 동의 없음" in row["동의없음"] and "수신 거부" not in row["동의없음"]
+    assert "수신 거부" in row["거부함"]
+    opted_out = client.get("/subscribers/?status=unsubscribed").get_data(as_text=True)
+    assert "거부함" in opted_out and "동의없음" not in opted_out
+
+
+def test_the_import_result_page_lists_the_skipped_rows_and_why(app, client, auth):
+    from pcrm.queue import DEFAULT
+    from pcrm.subscribers.imports import service
+    from pcrm.worker import run_worker
+
+    user = create_user("pr@example.kr")
+    content = "이름,이메일\n김민서,minseo@example.com\n박지현,\n".encode()
+    batch = service.upload_import(filename="명단.csv", content=content, user=user)
+    service.start_import(
+        batch, mapping={"0": "name", "1": "email"}, source="서면 신청서", grant_channels=True
+    )
+    run_worker(app, (DEFAULT,), with_scheduler=False, burst=True)
+    auth.login("pr@example.kr")
+    page = client.get(f"/subscribers/imports/{batch.id}").get_data(as_text=True)
+    assert "건너뛴 행" in page
+    row = page.split('<td class="num">3</td>', 1)[1].split("</tr>", 1)[0]
+    assert "연락처(이메일 또는 휴대전화)가 없습니다" in row
+    logged = db.session.scalars(db.select(AccessLog).order_by(AccessLog.id.desc())).first()
+    assert "건너뛴 행" in logged.what and logged.record_count == 1
