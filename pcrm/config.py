@@ -25,6 +25,11 @@ class ConfigError(RuntimeError):
     """The configuration cannot run the service; the message says what to set."""
 
 
+def _words(value: str) -> frozenset[str]:
+    """A comma-separated setting ("admin, pr") as a set of its words."""
+    return frozenset(word.strip().lower() for word in value.split(",") if word.strip())
+
+
 def _flag(value: str | None, default: bool = False) -> bool:
     if value is None or value == "":
         return default
@@ -117,6 +122,8 @@ def from_environment(instance_path: Path, environ=os.environ) -> dict:
         # Failed sign-ins: per account from one address, and per address over all accounts.
         # Never per account alone, or anyone could lock a colleague out by guessing.
         "LOGIN_RATE_LIMIT": environ.get("LOGIN_RATE_LIMIT", "10 per 15 minutes"),
+        # Roles that must sign in with a second factor (a code from an authenticator app).
+        "TWO_FACTOR_REQUIRED_ROLES": _words(environ.get("TWO_FACTOR_REQUIRED_ROLES", "")),
         "LOGIN_ADDRESS_RATE_LIMIT": environ.get("LOGIN_ADDRESS_RATE_LIMIT", "50 per 15 minutes"),
         # Unknown SMS short-link codes (/r/) one address may try: guessing is then hopeless
         # (pcrm.messaging.shortlinks); people following real links are never counted.

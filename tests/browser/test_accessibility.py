@@ -232,6 +232,7 @@ def test_staff_pages(staff_page, assert_accessible):
         f"/campaigns/{sending.id}",  # its progress in a frame
         "/admin/users",
         "/admin/health",
+        "/account/two-factor",
         "/projects/",
         f"/projects/{survey.project_id}",
     )
