@@ -268,3 +268,29 @@ def test_the_import_result_page_lists_the_skipped_rows_and_why(app, client, auth
     assert "연락처(이메일 또는 휴대전화)가 없습니다" in row
     logged = db.session.scalars(db.select(AccessLog).order_by(AccessLog.id.desc())).first()
     assert "건너뛴 행" in logged.what and logged.record_count == 1
+
+
+def test_the_segment_form_counts_live_and_keeps_chosen_dongs_open(client, auth):
+    from tests.subscribers.factories import dong_id
+
+    create_user("pr@example.kr")
+    create_subscriber("설문참여자", email="a@example.com", phone=None, fields={"survey"})
+    create_subscriber("문자만", email=None, phone="+821011112222", fields={"survey"})
+    create_subscriber("문화애호가", email="b@example.com", phone=None, fields={"culture"})
+    auth.login("pr@example.kr")
+    counted = client.get("/segments/count?fields=survey").get_json()
+    assert counted["total"] == 2 and counted["by_channel"]["email"] == 1
+    assert counted["words"].startswith("지금 2명 (이메일 1명 · 문자 1명")
+    assert client.get("/segments/count?dong_ids=not-a-number").status_code == 200
+    form = client.get("/segments/new").get_data(as_text=True)
+    data = {"csrf_token": _token(form), "name": "마장동", "dong_ids": [dong_id("마장동")]}
+    page = client.post("/segments/new", data=data | {"action": "count"}).get_data(as_text=True)
+    assert "<details open><summary>동: 마장동</summary>" in page
+
+
+def test_department_staff_cannot_count_the_registry(client, auth):
+    from tests.factories import create_department
+
+    create_user("bus@example.kr", role=Role.DEPARTMENT, department=create_department())
+    auth.login("bus@example.kr")
+    assert client.get("/segments/count?fields=survey").status_code == 403
