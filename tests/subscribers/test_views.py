@@ -294,3 +294,19 @@ def test_department_staff_cannot_count_the_registry(client, auth):
     create_user("bus@example.kr", role=Role.DEPARTMENT, department=create_department())
     auth.login("bus@example.kr")
     assert client.get("/segments/count?fields=survey").status_code == 403
+
+
+def test_the_registry_numbers_its_pages_and_names_the_filters_applied(client, auth):
+    from pcrm.subscribers.browse import PAGE_SIZE
+
+    create_user("pr@example.kr")
+    for n in range(PAGE_SIZE + 1):
+        create_subscriber(f"주민{n:03}", email=f"r{n}@example.com", phone=None, fields={"survey"})
+    auth.login("pr@example.kr")
+    first = client.get("/subscribers/?fields=survey").get_data(as_text=True)
+    assert "1 / 2쪽" in first and "조건: 관심분야: 여론조사" in first
+    following = re.search(r'href="([^"]*after=[^"]*)" rel="next"', first).group(1)
+    assert "n=2" in following
+    second = client.get(following.replace("&amp;", "&")).get_data(as_text=True)
+    assert "2 / 2쪽" in second and 'rel="next"' not in second
+    assert "조건:" not in client.get("/subscribers/").get_data(as_text=True)
