@@ -87,6 +87,13 @@ class Ledger:
         values = (status.value, address, code, reason, message_id)
         self.outcomes.write(self.outcomes.refused, values)
 
+    def sent_many(self, sent: list[tuple[int, str, str]]) -> None:
+        """Record what one provider call took, (message id, address, provider id) each, in one
+        round trip: the call was the unit in flight, so nothing is lost by writing them together."""
+        now = utcnow()
+        rows = [(now, address, provider, message_id) for message_id, address, provider in sent]
+        self.outcomes.write_many(self.outcomes.sent, rows)
+
     def uncertain(self, message_id: int, *, address: str, reason: str) -> None:
         """The provider may have taken it: sent, never again, the reason noted."""
         self.outcomes.write(self.outcomes.uncertain, (utcnow(), address, reason, message_id))
@@ -147,6 +154,16 @@ class Outcomes:
         self.cursor.execute(sql, values)
         if self.cursor.rowcount != 1:
             raise ClaimLost(values[-1])
+
+    def write_many(self, sql: str, rows: list[tuple]) -> None:
+        """Record many outcomes of one statement (psycopg pipelines them: one round trip)."""
+        if not rows:
+            return
+        if not self.postgres:
+            rows = [(r[0].strftime("%Y-%m-%d %H:%M:%S.%f"), *r[1:]) for r in rows]
+        self.cursor.executemany(sql, rows)
+        if self.cursor.rowcount != len(rows):
+            raise ClaimLost([row[-1] for row in rows])
 
     def close(self) -> None:
         driver = self.raw.driver_connection
