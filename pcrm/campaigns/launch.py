@@ -75,13 +75,17 @@ def short_targets(campaign: Campaign) -> tuple[ShortTarget, ...]:
     return (ShortTarget.UNSUBSCRIBE,)
 
 
-def batch_ranges(campaign_id: int, statuses=(MessageStatus.QUEUED,)) -> list[tuple[int, int]]:
-    """The id ranges of the batches holding the campaign's messages in `statuses`."""
+def batch_ranges(
+    campaign_id: int, statuses=(MessageStatus.QUEUED,), allowed=None
+) -> list[tuple[int, int]]:
+    """The id ranges of the batches holding the campaign's messages in `statuses` (and meeting
+    the conditions `allowed` gives on Message, if given)."""
     size = current_app.config["CAMPAIGN_BATCH_SIZE"]
     key = Message.id // size
     keys = db.session.scalars(
         select(key)
         .where(Message.campaign_id == campaign_id, Message.status.in_(statuses))
+        .where(*(allowed(Message) if allowed else ()))
         .group_by(key)
         .order_by(key)
     )

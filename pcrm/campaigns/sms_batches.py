@@ -16,13 +16,20 @@ from pcrm.campaigns.batches import TemporarySendError
 from pcrm.campaigns.templating import TemplateProblem
 from pcrm.campaigns.texting import CompiledSms
 from pcrm.extensions import db
-from pcrm.messaging.channels import Accepted, ChannelDown, Refusal, Uncertain, Unsendable
+from pcrm.messaging.channels import (
+    Accepted,
+    ChannelDown,
+    Postponed,
+    Refusal,
+    Uncertain,
+    Unsendable,
+)
 from pcrm.messaging.ledger import Ledger
 from pcrm.messaging.models import Message, MessageStatus, ShortLink, ShortTarget
 from pcrm.messaging.sens import NOT_A_MOBILE_NUMBER
 from pcrm.messaging.shortlinks import link_prefix
 from pcrm.messaging.sms import SmsChannel, SmsText
-from pcrm.subscribers.models import AddressStatus, Subscriber
+from pcrm.subscribers.models import AddressStatus, Channel, Subscriber
 
 
 @dataclass(frozen=True)
@@ -95,17 +102,32 @@ class SmsBatch:
         except (ChannelDown, OSError) as error:
             reason = f"문자 발송 업체에 보낼 수 없습니다 ({error})"
             self.ledger.finish_many([r.message_id for r, _t in built], MessageStatus.QUEUED, reason)
-            note_relay_failure(self.campaign_id, reason)
+            note_relay_failure(self.campaign_id, reason, channel=Channel.SMS)
             return
         pairs = list(zip((r for r, _t in built), outcomes, strict=True))
         self.ledger.sent_many(
             [(r.message_id, r.phone, o.provider_id) for r, o in pairs if isinstance(o, Accepted)]
         )
-        deferred = sum(self._record(r, o) for r, o in pairs if not isinstance(o, Accepted))
-        if any(isinstance(outcome, Accepted | Uncertain) for outcome in outcomes):
-            note_relay_working(self.campaign_id)
+        postponed = [(r, o) for r, o in pairs if isinstance(o, Postponed)]
+        deferred = sum(
+            self._record(r, o) for r, o in pairs if not isinstance(o, Accepted | Postponed)
+        )
+        if postponed:
+            self._postpone(postponed)
+        elif any(isinstance(outcome, Accepted | Uncertain) for outcome in outcomes):
+            note_relay_working(self.campaign_id, channel=Channel.SMS)
         if deferred:
             raise TemporarySendError(f"{deferred}건이 일시적 오류로 다시 시도를 기다립니다")
+
+    def _postpone(self, postponed: list[tuple[SmsRecipient, Postponed]]) -> None:
+        """The provider asked us to wait (Retry-After) or stopped taking texts: back to the
+        queue, attempts untouched, and the campaign's SMS wait at least as long as asked."""
+        first = postponed[0][1]
+        reason = first.reason or "문자 발송 업체가 잠시 기다리라고 했습니다"
+        self.ledger.finish_many([r.message_id for r, _o in postponed], MessageStatus.QUEUED, reason)
+        note_relay_failure(
+            self.campaign_id, reason, channel=Channel.SMS, at_least=first.retry_after
+        )
 
     def _build_all(self, recipients: list[SmsRecipient]) -> list[tuple[SmsRecipient, SmsText]]:
         built = []

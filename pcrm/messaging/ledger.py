@@ -6,7 +6,7 @@ On PostgreSQL these commits skip the WAL flush wait (synchronous_commit off): a 
 loses nothing by it; only a crash of the database server itself could forget the last instant.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from sqlalchemy import Connection, select, update
@@ -54,18 +54,22 @@ class Ledger:
         self.outcomes = Outcomes(self.postgres)
 
     def claim(
-        self, campaign_id: int, first_id: int, last_id: int, channels: Iterable[str] | None = None
+        self,
+        campaign_id: int,
+        first_id: int,
+        last_id: int,
+        allowed: Callable[[type[Message]], list] | None = None,
     ) -> list[int]:
-        """Take the batch's queued messages, on `channels` only if given (status guard; SKIP
-        LOCKED on PostgreSQL)."""
+        """Take the batch's queued messages, those meeting the conditions `allowed` gives on
+        the message entity only, if given (status guard; SKIP LOCKED on PostgreSQL)."""
         m = aliased(Message)
         ids = select(m.id).where(
             m.campaign_id == campaign_id,
             m.id.between(first_id, last_id),
             m.status == MessageStatus.QUEUED,
         )
-        if channels is not None:
-            ids = ids.where(m.channel.in_(list(channels)))
+        if allowed is not None:
+            ids = ids.where(*allowed(m))
         if self.postgres:
             ids = ids.with_for_update(skip_locked=True)
         stmt = (
