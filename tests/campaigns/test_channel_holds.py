@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from sqlalchemy import select, update
 
+from pcrm.auth.models import Role
 from pcrm.campaigns.models import Campaign
 from pcrm.campaigns.reconcile import reconcile_campaigns
 from pcrm.campaigns.waves import materialise_due_waves
@@ -21,6 +22,7 @@ from pcrm.subscribers.models import Channel
 from tests.campaigns.factories import send_all
 from tests.campaigns.test_sms_sending import launch_sms, messages
 from tests.campaigns.test_waves import add_wave, day_after, launched
+from tests.factories import create_user
 
 pytestmark = pytest.mark.usefixtures("daytime")
 
@@ -165,3 +167,19 @@ def test_reminder_e_mails_keep_the_quiet_hours_by_default(
         ).all()
         assert {m.status for m in reminders} == {MessageStatus.SENT}
     app.config["REMINDER_EMAIL_QUIET_HOURS"] = True
+
+
+def test_a_campaign_waiting_for_the_sms_provider_says_so_and_when(client, auth):
+    create_user("pr@example.kr", Role.PR)
+    campaign, _people = launch_sms(2)
+    campaign.sms_failures, campaign.sms_error = 1, "SENS가 받지 않았습니다 (503)"
+    campaign.sms_retry_at = utcnow() + timedelta(minutes=2)
+    db.session.commit()
+    auth.login("pr@example.kr")
+    panel = client.get(f"/campaigns/{campaign.id}/progress").get_data(as_text=True)
+    assert "문자 발송만 잠시 멈췄습니다. 다음 시도:" in panel and "(503)" in panel
+    assert "메일 서버가 지금 메일을 받지 않아" not in panel
+    seoul = (campaign.sms_retry_at + timedelta(hours=9)).strftime("%Y-%m-%d %H:%M")
+    assert f"다음 시도: {seoul}." in panel
+    listing = client.get("/campaigns/").get_data(as_text=True)
+    assert "문자 발송 업체 응답을 기다림" in listing and "메일 서버 응답을 기다림" not in listing
