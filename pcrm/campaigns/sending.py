@@ -49,7 +49,7 @@ def send_batch(campaign_id: int, first_id: int, last_id: int) -> int:
     if hold.everything:
         return 0
     try:
-        compile_content(campaign, campaign.channel, 0)
+        first = compile_content(campaign, campaign.channel, 0)
     except TemplateProblem as problem:  # stored before today's template rules: nobody's fault
         hold_campaign(campaign, reason=str(problem))
         return 0
@@ -58,7 +58,7 @@ def send_batch(campaign_id: int, first_id: int, last_id: int) -> int:
     try:
         claimed = ledger.claim(campaign_id, first_id, last_id, hold.allowed)
         if claimed:
-            _send_claimed(campaign, ledger, claimed)
+            _send_claimed(campaign, ledger, claimed, {(campaign.channel, 0): first})
     finally:
         ledger.close()
         finish_if_done(campaign_id)
@@ -67,7 +67,7 @@ def send_batch(campaign_id: int, first_id: int, last_id: int) -> int:
     return len(claimed)
 
 
-def _send_claimed(campaign: Campaign, ledger: Ledger, claimed: list[int]) -> None:
+def _send_claimed(campaign: Campaign, ledger: Ledger, claimed: list[int], compiled: dict) -> None:
     """Drop who is no longer reachable, then send the rest by channel and wave, each with its
     own text; TemporarySendError once all went when some wait for another try."""
     kept, dropped = still_reachable(campaign, claimed)
@@ -78,7 +78,8 @@ def _send_claimed(campaign: Campaign, ledger: Ledger, claimed: list[int]) -> Non
     ):
         groups.setdefault((row.channel, row.wave), []).append(row.id)
     try:
-        compiled = {key: compile_content(campaign, *key) for key in groups}
+        # Compiling a text costs as much as sending dozens: each once a batch.
+        compiled |= {key: compile_content(campaign, *key) for key in groups if key not in compiled}
     except TemplateProblem as problem:  # a wave's text stored before today's rules
         ledger.finish_many(kept, MessageStatus.QUEUED, None)
         hold_campaign(campaign, reason=str(problem))
