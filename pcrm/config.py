@@ -180,6 +180,9 @@ def sms_settings(environ) -> dict:
         # The free 080 opt-out line every campaign SMS ends with, e.g. "무료수신거부 080-000-0000"
         # (the message's own opt-out short link is always there as well).
         "SMS_OPT_OUT_LINE": environ.get("SMS_OPT_OUT_LINE", ""),
+        # Reminder e-mails keep the SMS quiet hours too, unless set to 0 (the first e-mail of a
+        # campaign goes when staff scheduled it).
+        "REMINDER_EMAIL_QUIET_HOURS": environ.get("REMINDER_EMAIL_QUIET_HOURS", "1") != "0",
     }
     for name in ("SMS_QUIET_START", "SMS_QUIET_END"):
         try:

@@ -1,9 +1,12 @@
-"""The relay backoff: when the relay refuses every recipient for now, or cannot be reached, the
-campaign as a whole waits, longer each time in a row, and no recipient's attempt is used up.
+"""The relay backoff: when a channel's relay or provider refuses every recipient for now, or
+cannot be reached, or asks us to slow down (a 429 with Retry-After), the campaign's sending on
+that channel waits, longer each time in a row, and no recipient's attempt is used up.
 
-The wait is kept on the campaign row, so the reconciler and a restarted worker honour it: a batch
-job that starts during the wait sends nothing, and the reconciler queues the batches again once
-it is over.
+Each channel waits apart (the e-mail relay's columns relay_*, the SMS provider's sms_*): a SENS
+outage does not stop a mixed campaign's e-mail, nor a dead mail relay its texts. The wait is
+kept on the campaign row, so the reconciler and a restarted worker honour it: a batch job that
+starts during the wait claims nothing on that channel, and the reconciler queues the batches
+again once it is over.
 """
 
 from datetime import datetime, timedelta
@@ -15,6 +18,13 @@ from pcrm.campaigns.audit import record_transition
 from pcrm.campaigns.models import Campaign, CampaignStatus
 from pcrm.db import utcnow
 from pcrm.extensions import db
+from pcrm.subscribers.models import Channel
+
+# Each channel's (failures in a row, next try, the relay's words) on the campaign row.
+COLUMNS = {
+    Channel.EMAIL: (Campaign.relay_failures, Campaign.relay_retry_at, Campaign.relay_error),
+    Channel.SMS: (Campaign.sms_failures, Campaign.sms_retry_at, Campaign.sms_error),
+}
 
 
 def relay_delay(failures: int, *, first: int, cap: int) -> timedelta:
@@ -23,20 +33,29 @@ def relay_delay(failures: int, *, first: int, cap: int) -> timedelta:
     return timedelta(seconds=min(cap, first * 2**doublings))
 
 
-def waiting_until(campaign_id: int) -> datetime | None:
-    """When the campaign may send again, if it is waiting for the relay now."""
-    retry_at = db.session.scalar(select(Campaign.relay_retry_at).where(Campaign.id == campaign_id))
+def waiting_until(campaign_id: int, channel: Channel) -> datetime | None:
+    """When the campaign may send on `channel` again, if it is waiting for it now."""
+    _failures, retry_at_column, _error = COLUMNS[channel]
+    retry_at = db.session.scalar(select(retry_at_column).where(Campaign.id == campaign_id))
     db.session.commit()
     return retry_at if retry_at is not None and retry_at > utcnow() else None
 
 
-def note_relay_failure(campaign_id: int, reason: str) -> None:
-    """Start the next, longer wait, unless another batch of the campaign already has; commits."""
+def waiting_channels(campaign_id: int) -> set[Channel]:
+    """The channels the campaign waits for now."""
+    return {channel for channel in COLUMNS if waiting_until(campaign_id, channel)}
+
+
+def note_relay_failure(
+    campaign_id: int, reason: str, *, channel: Channel, at_least: float | None = None
+) -> None:
+    """Start the next, longer wait on `channel` (at least `at_least` seconds, what a provider
+    asked for), unless another batch of the campaign already has; commits."""
+    failures_column, retry_at_column, error_column = COLUMNS[channel]
     now = utcnow()
     failures = db.session.scalar(
-        select(Campaign.relay_failures).where(
-            Campaign.id == campaign_id,
-            or_(Campaign.relay_retry_at.is_(None), Campaign.relay_retry_at <= now),
+        select(failures_column).where(
+            Campaign.id == campaign_id, or_(retry_at_column.is_(None), retry_at_column <= now)
         )
     )
     if failures is not None:
@@ -46,24 +65,31 @@ def note_relay_failure(campaign_id: int, reason: str) -> None:
             first=config["CAMPAIGN_RELAY_BACKOFF"],
             cap=config["CAMPAIGN_RELAY_BACKOFF_MAX"],
         )
+        delay = max(delay, timedelta(seconds=at_least or 0))
         # Guarded on the count read: of batches failing together, one sets the wait.
         db.session.execute(
             update(Campaign)
-            .where(Campaign.id == campaign_id, Campaign.relay_failures == failures)
+            .where(Campaign.id == campaign_id, failures_column == failures)
             .values(
-                relay_failures=failures + 1, relay_retry_at=now + delay, relay_error=reason[:300]
+                {
+                    failures_column: failures + 1,
+                    retry_at_column: now + delay,
+                    error_column: reason[:300],
+                }
             )
             .execution_options(synchronize_session=False)
         )
     db.session.commit()
 
 
-def note_relay_working(campaign_id: int) -> None:
-    """The relay took mail again: the next failure starts from the shortest wait; commits."""
+def note_relay_working(campaign_id: int, *, channel: Channel) -> None:
+    """The channel took messages again: its next failure starts from the shortest wait;
+    commits."""
+    failures_column, retry_at_column, error_column = COLUMNS[channel]
     db.session.execute(
         update(Campaign)
-        .where(Campaign.id == campaign_id, Campaign.relay_failures > 0)
-        .values(relay_failures=0, relay_retry_at=None, relay_error=None)
+        .where(Campaign.id == campaign_id, failures_column > 0)
+        .values({failures_column: 0, retry_at_column: None, error_column: None})
         .execution_options(synchronize_session=False)
     )
     db.session.commit()

@@ -123,7 +123,7 @@ class Batch:
             return
         self._count_held()
         if self.accepted:
-            note_relay_working(self.campaign_id)
+            note_relay_working(self.campaign_id, channel=Channel.EMAIL)
         if self.deferred:
             raise TemporarySendError(f"{self.deferred}건이 일시적 오류로 다시 시도를 기다립니다")
 
@@ -183,7 +183,7 @@ class Batch:
     def _relay_failed(self, reason: str) -> None:
         """Every unrecorded message back to the queue, attempts untouched; the campaign waits."""
         self.ledger.finish_many(self.pending, MessageStatus.QUEUED, reason)
-        note_relay_failure(self.campaign_id, reason)
+        note_relay_failure(self.campaign_id, reason, channel=Channel.EMAIL)
 
     def _refused(self, recipient: Recipient, refusal: Refusal) -> None:
         status = MessageStatus.BOUNCED_HARD

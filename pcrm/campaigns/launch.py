@@ -56,10 +56,16 @@ def insert_messages(campaign: Campaign, ids: Select, *, channel: Channel, wave: 
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     statement = insert(Message.__table__).from_select([*columns, "address", "created_at"], rows)
     statement = statement.on_conflict_do_nothing().execution_options(preserve_rowcount=True)
-    added = db.session.connection().execute(statement).rowcount
-    if channel is Channel.SMS:
-        create_short_links(campaign_id=campaign.id, wave=wave, targets=short_targets(campaign))
-    return added
+    if channel is not Channel.SMS:
+        return db.session.connection().execute(statement).rowcount
+    added = list(db.session.connection().execute(statement.returning(Message.id)).scalars())
+    create_short_links(
+        campaign_id=campaign.id,
+        wave=wave,
+        targets=short_targets(campaign),
+        new_message_ids=added,
+    )
+    return len(added)
 
 
 def short_targets(campaign: Campaign) -> tuple[ShortTarget, ...]:
@@ -69,13 +75,17 @@ def short_targets(campaign: Campaign) -> tuple[ShortTarget, ...]:
     return (ShortTarget.UNSUBSCRIBE,)
 
 
-def batch_ranges(campaign_id: int, statuses=(MessageStatus.QUEUED,)) -> list[tuple[int, int]]:
-    """The id ranges of the batches holding the campaign's messages in `statuses`."""
+def batch_ranges(
+    campaign_id: int, statuses=(MessageStatus.QUEUED,), allowed=None
+) -> list[tuple[int, int]]:
+    """The id ranges of the batches holding the campaign's messages in `statuses` (and meeting
+    the conditions `allowed` gives on Message, if given)."""
     size = current_app.config["CAMPAIGN_BATCH_SIZE"]
     key = Message.id // size
     keys = db.session.scalars(
         select(key)
         .where(Message.campaign_id == campaign_id, Message.status.in_(statuses))
+        .where(*(allowed(Message) if allowed else ()))
         .group_by(key)
         .order_by(key)
     )

@@ -86,6 +86,10 @@ class Campaign(TimestampMixin, db.Model):
     relay_failures: Mapped[int] = mapped_column(default=0, server_default="0")
     relay_retry_at: Mapped[datetime | None]
     relay_error: Mapped[str | None] = mapped_column(String(300))
+    # The same wait for the SMS provider, apart: a SENS outage does not hold the e-mail.
+    sms_failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    sms_retry_at: Mapped[datetime | None]
+    sms_error: Mapped[str | None] = mapped_column(String(300))
 
     project: Mapped[Project] = relationship()
     segment: Mapped[Segment | None] = relationship()
@@ -101,8 +105,14 @@ class Campaign(TimestampMixin, db.Model):
 
     @property
     def waits_for_relay(self) -> bool:
-        """The relay refused everyone or was out of reach: nothing goes before relay_retry_at."""
+        """The e-mail relay refused everyone or was out of reach: no e-mail goes before
+        relay_retry_at."""
         return self.relay_retry_at is not None and self.relay_retry_at > utcnow()
+
+    @property
+    def waits_for_sms_provider(self) -> bool:
+        """The SMS provider took nothing or asked us to wait: no text goes before sms_retry_at."""
+        return self.sms_retry_at is not None and self.sms_retry_at > utcnow()
 
     @property
     def is_series(self) -> bool:

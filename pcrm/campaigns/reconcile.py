@@ -2,10 +2,10 @@
 
 For every campaign that is sending: messages claimed by a batch that stopped renewing its claim
 (its worker died) go back to the queue, and every batch with queued messages whose job is gone
-from Redis (flushed, failed after its retries, or never enqueued) is queued again, unless the
-campaign waits for the relay (campaigns.backoff). Running it while the jobs are healthy queues
-nothing; running it twice at once at worst queues a job twice, and the claim's status guard
-makes the second one a no-op.
+from Redis (flushed, failed after its retries, or never enqueued) is queued again, unless what
+it holds waits for its channel's relay or for the quiet hours' end (campaigns.holds). Running
+it while the jobs are healthy queues nothing; running it twice at once at worst queues a job
+twice, and the claim's status guard makes the second one a no-op.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -15,7 +15,7 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import select, update
 
-from pcrm.campaigns.backoff import waiting_until
+from pcrm.campaigns.holds import hold_now
 from pcrm.campaigns.launch import batch_job_id, batch_range, batch_ranges, enqueue_batches
 from pcrm.campaigns.models import Campaign, CampaignStatus
 from pcrm.campaigns.progress import finish_if_done
@@ -97,12 +97,15 @@ def _stale(moment: datetime | None) -> bool:
 
 def reconcile_campaign(campaign_id: int) -> int:
     """Re-enqueue what the campaign still owes; returns how many batch jobs were queued.
-    Nothing is queued while the campaign waits for the relay: its batches go when that ends."""
+    Nothing is queued for what waits (a channel's backoff, quiet hours): it goes when that ends."""
     revived = release_stale_claims(campaign_id)
-    if waiting_until(campaign_id):
+    hold = hold_now(campaign_id, utcnow())
+    if hold.everything:
         return 0
-    queued = batch_ranges(campaign_id)
-    missing = sorted(set(_jobs_gone(campaign_id, queued)) | set(revived))
+    # Only batches with something that may go now: SMS held by quiet hours wait for the job
+    # queued for their end (or, if Redis lost it, for this job's first run after it).
+    queued = batch_ranges(campaign_id, allowed=hold.allowed)
+    missing = sorted(set(_jobs_gone(campaign_id, queued)) | (set(revived) & set(queued)))
     enqueue_batches(campaign_id, missing)
     finish_if_done(campaign_id)
     return len(missing)

@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from pcrm.auth.models import User
-from pcrm.campaigns.backoff import hold_campaign, waiting_until
+from pcrm.campaigns.backoff import hold_campaign
 from pcrm.campaigns.batches import (
     NOT_REACHABLE,
     Batch,
@@ -16,6 +16,7 @@ from pcrm.campaigns.batches import (
     email_recipients,
     still_reachable,
 )
+from pcrm.campaigns.holds import hold_now
 from pcrm.campaigns.mailing import compile_campaign
 from pcrm.campaigns.models import Campaign, CampaignStatus, CampaignWave
 from pcrm.campaigns.progress import finish_if_done
@@ -28,7 +29,6 @@ from pcrm.messaging.channels import ChannelDown, Refusal
 from pcrm.messaging.ledger import Ledger, open_ledger
 from pcrm.messaging.mail import EmailChannel
 from pcrm.messaging.models import Message, MessageStatus
-from pcrm.messaging.quiet_hours import QuietHours
 from pcrm.queue import BULK
 from pcrm.subscribers.masking import mask_email
 from pcrm.subscribers.models import Channel
@@ -39,35 +39,35 @@ TEST_TOKEN = "test"  # noqa: S105  (a test e-mail's links lead nowhere: an unkno
 def send_batch(campaign_id: int, first_id: int, last_id: int) -> int:
     """Send the campaign's queued messages with ids in [first_id, last_id]; returns how many
     this run claimed. Messages already claimed or finished are left alone, and nothing is
-    claimed while the campaign waits for the relay (the reconciler queues the batch again).
-    During SMS quiet hours the batch's SMS stay queued and the batch runs again at their end."""
+    claimed on a channel while the campaign waits for its relay (the reconciler queues the
+    batch again). During quiet hours the batch's SMS (and reminder e-mails) stay queued and
+    the batch runs again at their end."""
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None or campaign.status is not CampaignStatus.SENDING:
         return 0
-    if waiting_until(campaign_id):
+    hold = hold_now(campaign_id, utcnow())
+    if hold.everything:
         return 0
     try:
-        compile_content(campaign, campaign.channel, 0)
+        first = compile_content(campaign, campaign.channel, 0)
     except TemplateProblem as problem:  # stored before today's template rules: nobody's fault
         hold_campaign(campaign, reason=str(problem))
         return 0
-    now, quiet = utcnow(), QuietHours.from_config(current_app.config)
-    channels = [Channel.EMAIL.value] if quiet.is_quiet(now) else None
     ledger = open_ledger()
     claimed: list[int] = []
     try:
-        claimed = ledger.claim(campaign_id, first_id, last_id, channels)
+        claimed = ledger.claim(campaign_id, first_id, last_id, hold.allowed)
         if claimed:
-            _send_claimed(campaign, ledger, claimed)
+            _send_claimed(campaign, ledger, claimed, {(campaign.channel, 0): first})
     finally:
         ledger.close()
         finish_if_done(campaign_id)
-        if channels is not None:
-            _after_quiet_hours(campaign_id, first_id, last_id, quiet.release(now, now=now))
+        if hold.quiet_until is not None:
+            _after_quiet_hours(campaign_id, first_id, last_id, hold.quiet_until)
     return len(claimed)
 
 
-def _send_claimed(campaign: Campaign, ledger: Ledger, claimed: list[int]) -> None:
+def _send_claimed(campaign: Campaign, ledger: Ledger, claimed: list[int], compiled: dict) -> None:
     """Drop who is no longer reachable, then send the rest by channel and wave, each with its
     own text; TemporarySendError once all went when some wait for another try."""
     kept, dropped = still_reachable(campaign, claimed)
@@ -78,7 +78,8 @@ def _send_claimed(campaign: Campaign, ledger: Ledger, claimed: list[int]) -> Non
     ):
         groups.setdefault((row.channel, row.wave), []).append(row.id)
     try:
-        compiled = {key: compile_content(campaign, *key) for key in groups}
+        # Compiling a text costs as much as sending dozens: each once a batch.
+        compiled |= {key: compile_content(campaign, *key) for key in groups if key not in compiled}
     except TemplateProblem as problem:  # a wave's text stored before today's rules
         ledger.finish_many(kept, MessageStatus.QUEUED, None)
         hold_campaign(campaign, reason=str(problem))
@@ -115,14 +116,13 @@ def compile_content(campaign: Campaign, channel: Channel, wave: int):
 
 
 def _after_quiet_hours(campaign_id: int, first_id: int, last_id: int, at: datetime) -> None:
-    """Queue the batch again for the end of the quiet hours if SMS of it still wait."""
+    """Queue the batch again for the end of the quiet hours if messages of it still wait."""
     waiting = db.session.scalar(
         select(func.count())
         .select_from(Message)
         .where(
             Message.campaign_id == campaign_id,
             Message.id.between(first_id, last_id),
-            Message.channel == Channel.SMS,
             Message.status == MessageStatus.QUEUED,
         )
     )

@@ -10,20 +10,26 @@ from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import select, update
-from sqlalchemy.orm import selectinload
 
 from pcrm.campaigns.backoff import note_relay_failure, note_relay_working
 from pcrm.campaigns.batches import TemporarySendError
 from pcrm.campaigns.templating import TemplateProblem
 from pcrm.campaigns.texting import CompiledSms
 from pcrm.extensions import db
-from pcrm.messaging.channels import Accepted, ChannelDown, Refusal, Uncertain, Unsendable
+from pcrm.messaging.channels import (
+    Accepted,
+    ChannelDown,
+    Postponed,
+    Refusal,
+    Uncertain,
+    Unsendable,
+)
 from pcrm.messaging.ledger import Ledger
-from pcrm.messaging.models import Message, MessageStatus, ShortTarget
+from pcrm.messaging.models import Message, MessageStatus, ShortLink, ShortTarget
 from pcrm.messaging.sens import NOT_A_MOBILE_NUMBER
-from pcrm.messaging.shortlinks import short_url
+from pcrm.messaging.shortlinks import link_prefix
 from pcrm.messaging.sms import SmsChannel, SmsText
-from pcrm.subscribers.models import AddressStatus, Subscriber
+from pcrm.subscribers.models import AddressStatus, Channel, Subscriber
 
 
 @dataclass(frozen=True)
@@ -36,31 +42,41 @@ class SmsRecipient:
     unsubscribe_link: str
 
 
-def _link(message: Message, target: ShortTarget) -> str:
-    try:
-        return short_url(message, target)
-    except LookupError:
-        return ""
+def _code(target: ShortTarget):
+    return (
+        select(ShortLink.code)
+        .where(ShortLink.message_id == Message.id, ShortLink.target == target)
+        .scalar_subquery()
+    )
 
 
 def sms_recipients(ids: list[int]) -> list[SmsRecipient]:
-    """The claimed SMS messages with their number, name and short links."""
+    """The claimed SMS messages with their number, name and short links (one query, no ORM
+    objects: a wave's batches load tens of thousands)."""
     query = (
-        select(Message)
-        .options(selectinload(Message.short_links), selectinload(Message.subscriber))
+        select(
+            Message.id,
+            Message.subscriber_id,
+            Subscriber.phone,
+            Subscriber.name,
+            _code(ShortTarget.SURVEY),
+            _code(ShortTarget.UNSUBSCRIBE),
+        )
+        .join(Subscriber, Subscriber.id == Message.subscriber_id)
         .where(Message.id.in_(ids))
         .order_by(Message.id)
     )
+    prefix = link_prefix()
     recipients = [
         SmsRecipient(
-            message_id=m.id,
-            subscriber_id=m.subscriber_id,
-            phone=m.subscriber.phone,
-            name=m.subscriber.name,
-            survey_link=_link(m, ShortTarget.SURVEY),
-            unsubscribe_link=_link(m, ShortTarget.UNSUBSCRIBE),
+            message_id=message_id,
+            subscriber_id=subscriber_id,
+            phone=phone,
+            name=name,
+            survey_link=prefix + survey if survey else "",
+            unsubscribe_link=prefix + unsubscribe if unsubscribe else "",
         )
-        for m in db.session.scalars(query)
+        for message_id, subscriber_id, phone, name, survey, unsubscribe in db.session.execute(query)
     ]
     db.session.commit()
     return recipients
@@ -86,16 +102,32 @@ class SmsBatch:
         except (ChannelDown, OSError) as error:
             reason = f"문자 발송 업체에 보낼 수 없습니다 ({error})"
             self.ledger.finish_many([r.message_id for r, _t in built], MessageStatus.QUEUED, reason)
-            note_relay_failure(self.campaign_id, reason)
+            note_relay_failure(self.campaign_id, reason, channel=Channel.SMS)
             return
-        deferred = sum(
-            self._record(recipient, outcome)
-            for (recipient, _text), outcome in zip(built, outcomes, strict=True)
+        pairs = list(zip((r for r, _t in built), outcomes, strict=True))
+        self.ledger.sent_many(
+            [(r.message_id, r.phone, o.provider_id) for r, o in pairs if isinstance(o, Accepted)]
         )
-        if any(isinstance(outcome, Accepted | Uncertain) for outcome in outcomes):
-            note_relay_working(self.campaign_id)
+        postponed = [(r, o) for r, o in pairs if isinstance(o, Postponed)]
+        deferred = sum(
+            self._record(r, o) for r, o in pairs if not isinstance(o, Accepted | Postponed)
+        )
+        if postponed:
+            self._postpone(postponed)
+        elif any(isinstance(outcome, Accepted | Uncertain) for outcome in outcomes):
+            note_relay_working(self.campaign_id, channel=Channel.SMS)
         if deferred:
             raise TemporarySendError(f"{deferred}건이 일시적 오류로 다시 시도를 기다립니다")
+
+    def _postpone(self, postponed: list[tuple[SmsRecipient, Postponed]]) -> None:
+        """The provider asked us to wait (Retry-After) or stopped taking texts: back to the
+        queue, attempts untouched, and the campaign's SMS wait at least as long as asked."""
+        first = postponed[0][1]
+        reason = first.reason or "문자 발송 업체가 잠시 기다리라고 했습니다"
+        self.ledger.finish_many([r.message_id for r, _o in postponed], MessageStatus.QUEUED, reason)
+        note_relay_failure(
+            self.campaign_id, reason, channel=Channel.SMS, at_least=first.retry_after
+        )
 
     def _build_all(self, recipients: list[SmsRecipient]) -> list[tuple[SmsRecipient, SmsText]]:
         built = []
@@ -125,11 +157,10 @@ class SmsBatch:
         )
 
     def _record(self, recipient: SmsRecipient, outcome) -> bool:
-        """Record one outcome; True when the message went back to the queue for another try."""
+        """Record one outcome other than Accepted; True when the message went back to the
+        queue for another try."""
         message_id, phone = recipient.message_id, recipient.phone
-        if isinstance(outcome, Accepted):
-            self.ledger.sent(message_id, address=phone, provider_id=outcome.provider_id)
-        elif isinstance(outcome, Uncertain):
+        if isinstance(outcome, Uncertain):
             self.ledger.uncertain(message_id, address=phone, reason=outcome.reason)
         elif isinstance(outcome, Refusal) and outcome.permanent:
             self.ledger.failed(message_id, address=phone, reason=outcome.reason)

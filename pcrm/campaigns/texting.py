@@ -23,7 +23,7 @@ class CompiledSms:
     def __init__(self, *, subject: str, body: str, context: dict, opt_out_line: str):
         check_template(subject=subject, body=body)
         self.links = body_links(body)
-        self.subject = compile_text(subject)
+        self.subject = compile_text(subject) if subject.strip() else None
         self.text = compile_text(body.strip())
         self.context = context
         self.opt_out_line = opt_out_line.strip()
@@ -37,7 +37,7 @@ class CompiledSms:
             "preferences_link": unsubscribe_link,
             "link": lambda n: self.links[n - 1],
         }
-        subject = " ".join(self.subject.render(values).split())
+        subject = " ".join(self.subject.render(values).split()) if self.subject else ""
         lines = [self.text.render(values).strip()]
         if self.context["promotional"]:
             lines.insert(0, f"{ADVERTISING}{self.context['sender']}")

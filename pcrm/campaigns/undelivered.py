@@ -46,6 +46,7 @@ def retry_undelivered(campaign: Campaign, *, actor: User) -> int:
     record_transition(campaign.id, "retried", campaign.status, S.SENDING, actor=actor, note=note)
     campaign.status, campaign.finished_at = S.SENDING, None
     campaign.relay_failures, campaign.relay_retry_at, campaign.relay_error = 0, None, None
+    campaign.sms_failures, campaign.sms_retry_at, campaign.sms_error = 0, None, None
     db.session.commit()
     enqueue_batches(campaign.id, batch_ranges(campaign.id))
     return again

@@ -55,7 +55,17 @@ class Uncertain:
     reason: str
 
 
-Outcome = Accepted | Refusal | Uncertain
+@dataclass(frozen=True)
+class Postponed:
+    """The provider did not take the message and asked us to wait (throttled with a 429, or the
+    call stopped after an outage): nobody's attempt; send it again after retry_after seconds
+    (None: the caller's own backoff)."""
+
+    reason: str
+    retry_after: float | None = None
+
+
+Outcome = Accepted | Refusal | Uncertain | Postponed
 
 
 @dataclass(frozen=True)

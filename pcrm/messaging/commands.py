@@ -17,9 +17,10 @@ sms_cli = AppGroup("sms", help="SMS text and sending.")
 def measure_texts(texts: tuple[str, ...], as_json: bool):
     """Measure each TEXT in CP949 bytes: SMS (up to 90), LMS (up to 2,000) or refused.
 
-    With --json: {"text", "bytes", "type", "refused"}; bytes is null when a character cannot
-    be sent, "refused" lists those characters (1-based position, name, replacement). The exit
-    status is 1 when any text is refused.
+    With --json: {"text", "bytes", "type", "refused"}: CP949 bytes (null when the text is
+    refused), "sms" | "lms" | "refused", and the characters that cannot be sent (each once; the
+    line without --json gives their positions and stand-ins). The exit status is 1 when any
+    text is refused.
     """
     results = [measure(text) for text in texts]
     for result in results:

@@ -6,7 +6,7 @@ On PostgreSQL these commits skip the WAL flush wait (synchronous_commit off): a 
 loses nothing by it; only a crash of the database server itself could forget the last instant.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from sqlalchemy import Connection, select, update
@@ -54,18 +54,22 @@ class Ledger:
         self.outcomes = Outcomes(self.postgres)
 
     def claim(
-        self, campaign_id: int, first_id: int, last_id: int, channels: Iterable[str] | None = None
+        self,
+        campaign_id: int,
+        first_id: int,
+        last_id: int,
+        allowed: Callable[[type[Message]], list] | None = None,
     ) -> list[int]:
-        """Take the batch's queued messages, on `channels` only if given (status guard; SKIP
-        LOCKED on PostgreSQL)."""
+        """Take the batch's queued messages, those meeting the conditions `allowed` gives on
+        the message entity only, if given (status guard; SKIP LOCKED on PostgreSQL)."""
         m = aliased(Message)
         ids = select(m.id).where(
             m.campaign_id == campaign_id,
             m.id.between(first_id, last_id),
             m.status == MessageStatus.QUEUED,
         )
-        if channels is not None:
-            ids = ids.where(m.channel.in_(list(channels)))
+        if allowed is not None:
+            ids = ids.where(*allowed(m))
         if self.postgres:
             ids = ids.with_for_update(skip_locked=True)
         stmt = (
@@ -86,6 +90,13 @@ class Ledger:
     ) -> None:
         values = (status.value, address, code, reason, message_id)
         self.outcomes.write(self.outcomes.refused, values)
+
+    def sent_many(self, sent: list[tuple[int, str, str]]) -> None:
+        """Record what one provider call took, (message id, address, provider id) each, in one
+        round trip: the call was the unit in flight, so nothing is lost by writing them together."""
+        now = utcnow()
+        rows = [(now, address, provider, message_id) for message_id, address, provider in sent]
+        self.outcomes.write_many(self.outcomes.sent, rows)
 
     def uncertain(self, message_id: int, *, address: str, reason: str) -> None:
         """The provider may have taken it: sent, never again, the reason noted."""
@@ -147,6 +158,16 @@ class Outcomes:
         self.cursor.execute(sql, values)
         if self.cursor.rowcount != 1:
             raise ClaimLost(values[-1])
+
+    def write_many(self, sql: str, rows: list[tuple]) -> None:
+        """Record many outcomes of one statement (psycopg pipelines them: one round trip)."""
+        if not rows:
+            return
+        if not self.postgres:
+            rows = [(r[0].strftime("%Y-%m-%d %H:%M:%S.%f"), *r[1:]) for r in rows]
+        self.cursor.executemany(sql, rows)
+        if self.cursor.rowcount != len(rows):
+            raise ClaimLost([row[-1] for row in rows])
 
     def close(self) -> None:
         driver = self.raw.driver_connection

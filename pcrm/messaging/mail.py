@@ -118,7 +118,8 @@ class MailBuilder:
     def __init__(self, *, list_id: str):
         config = current_app.config
         self.domain = config["MAIL_DOMAIN"]
-        self.from_header = encode_address(*parseaddr(config["MAIL_DEFAULT_SENDER"]))
+        sender_name, self.sender = parseaddr(config["MAIL_DEFAULT_SENDER"])
+        self.from_header = encode_address(sender_name, self.sender)
         self.list_id_local = list_id
         self.list_id = f"<{list_id}.{self.domain}>"
         self.boundary = f"=_pcrm.{secrets.token_hex(12)}"
@@ -137,20 +138,27 @@ class MailBuilder:
         rendered: Content,
         unsubscribe_url: str,
     ) -> Envelope:
-        """The message's bytes; UnsendableAddress if `to` cannot go over SMTP."""
+        """The message's bytes; UnsendableAddress if `to` cannot go over SMTP. Without an
+        `unsubscribe_url` it is a message the registry owes one person (a confirmation link),
+        not a bulk one: no list headers."""
         to = smtp_address(to)
         mid = self.message_id(message_id)
-        mailto = f"mailto:unsubscribe+{token}@{self.domain}?subject=unsubscribe"
         headers = [
             f"From: {self.from_header}",
             f"To: {encode_address(name, to)}",
             f"Subject: {encode_words(rendered.subject)}",
             f"Date: {formatdate(usegmt=True)}",
             f"Message-ID: {mid}",
-            f"List-Id: {self.list_id}",
-            f"List-Unsubscribe: <{unsubscribe_url}>, <{mailto}>",
-            "List-Unsubscribe-Post: List-Unsubscribe=One-Click",
-            "Precedence: bulk",
+        ]
+        if unsubscribe_url:
+            mailto = f"mailto:unsubscribe+{token}@{self.domain}?subject=unsubscribe"
+            headers += [
+                f"List-Id: {self.list_id}",
+                f"List-Unsubscribe: <{unsubscribe_url}>, <{mailto}>",
+                "List-Unsubscribe-Post: List-Unsubscribe=One-Click",
+                "Precedence: bulk",
+            ]
+        headers += [
             "MIME-Version: 1.0",
             f'Content-Type: multipart/alternative; boundary="{self.boundary}"',
         ]
@@ -161,7 +169,10 @@ class MailBuilder:
         return Envelope(mail_from=self.return_path(token), to=to, data=raw, message_id=mid)
 
     def return_path(self, token: str) -> str:
-        """VERP: a bounce names its message by the envelope sender it comes back to."""
+        """VERP: a bounce names its message by the envelope sender it comes back to; a
+        message without a token (no Message row) returns to the sender's own address."""
+        if not token:
+            return self.sender
         return f"bounces+{token}@{self.domain}"
 
     def _body(self, rendered: Content) -> str:

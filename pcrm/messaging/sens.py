@@ -34,11 +34,13 @@ uncertain (look it up, never resend blindly).
 import base64
 import hashlib
 import hmac
+import ssl
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from functools import cache
 
 import httpx
 
@@ -124,12 +126,19 @@ def retry_delay(response: httpx.Response | None, attempt: int, backoff: float) -
     return backoff * 2**attempt
 
 
+@cache
+def _tls() -> ssl.SSLContext:
+    """One TLS context for every client: loading the CA bundle costs 40 ms, a batch's send."""
+    return ssl.create_default_context()
+
+
 class SensClient:
     """One SENS service: sends batches, reads delivery results and the 080 opt-out list."""
 
     def __init__(self, settings: SensSettings, *, sleep=time.sleep, clock=time.time):
         self.settings, self.sleep = settings, sleep
         self.http = httpx.Client(
+            verify=_tls(),
             base_url=settings.base_url.rstrip("/"),
             auth=SensAuth(settings.access_key, settings.secret_key, clock),
             timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),

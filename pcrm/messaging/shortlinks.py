@@ -12,7 +12,8 @@ links to its survey and its opt-out page through a short code instead, one per (
 - A code opens only what the message's own token opens: its survey (once) or its opt-out page.
 
 Codes are created with the messages that need them (`create_short_links`, in the same
-transaction) and resolved with one lookup of the primary key (`find`).
+transaction: a wave of 25,000 texts gets its 50,000 codes in one statement, drawn in bulk) and
+resolved with one lookup of the primary key (`find`).
 """
 
 import re
@@ -29,21 +30,33 @@ from pcrm.urls import public_url
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 CODE_LENGTH = 11
 CODE = re.compile(f"[{ALPHABET}]{{{CODE_LENGTH}}}")
-# PostgreSQL takes a launch's codes as two arrays in one statement (executemany takes seconds).
+# The alphabet four times over fills bytes 0..227: a random byte below 228 picks each character
+# with the same odds, and bytes 228..255 are dropped (rejection sampling, done by bytes.translate).
+UNIFORM_BYTES = len(ALPHABET) * (256 // len(ALPHABET))
+TO_ALPHABET = bytes(ord(ALPHABET[b % len(ALPHABET)]) for b in range(UNIFORM_BYTES)).ljust(256)
+DROPPED = bytes(range(UNIFORM_BYTES, 256))
+# PostgreSQL takes a wave's codes as three arrays in one statement (executemany takes seconds).
 PG_INSERT = text(
-    "INSERT INTO short_link (code, message_id, target) SELECT code, message_id, :target "
-    "FROM unnest(CAST(:codes AS varchar[]), CAST(:ids AS integer[])) AS new (code, message_id) "
-    "ON CONFLICT DO NOTHING"
+    "INSERT INTO short_link (code, message_id, target) SELECT code, message_id, target "
+    "FROM unnest(CAST(:codes AS varchar[]), CAST(:ids AS integer[]), CAST(:targets AS varchar[]))"
+    " AS new (code, message_id, target) ON CONFLICT DO NOTHING"
 )
 
 
+def new_codes(count: int) -> list[str]:
+    """`count` random short codes: CODE_LENGTH characters of ALPHABET, every code equally
+    likely, drawn from `secrets` in bulk."""
+    wanted, characters = count * CODE_LENGTH, ""
+    while len(characters) < wanted:
+        # 12% of the bytes are dropped; asking for 20% more rarely needs a second draw.
+        draw = secrets.token_bytes((wanted - len(characters)) * 6 // 5 + 16)
+        characters += draw.translate(TO_ALPHABET, DROPPED).decode("ascii")
+    return [characters[i : i + CODE_LENGTH] for i in range(0, wanted, CODE_LENGTH)]
+
+
 def new_code() -> str:
-    """A random short code: CODE_LENGTH characters of ALPHABET, every code equally likely."""
-    number, characters = secrets.randbelow(len(ALPHABET) ** CODE_LENGTH), []
-    for _ in range(CODE_LENGTH):
-        number, digit = divmod(number, len(ALPHABET))
-        characters.append(ALPHABET[digit])
-    return "".join(characters)
+    """One random short code."""
+    return new_codes(1)[0]
 
 
 def _missing(campaign_id: int, wave: int, target: ShortTarget) -> list[int]:
@@ -54,28 +67,44 @@ def _missing(campaign_id: int, wave: int, target: ShortTarget) -> list[int]:
     return list(db.session.scalars(query))
 
 
-def _insert(ids: list[int], target: ShortTarget) -> int:
-    """Insert a new code for each message, skipping any code already taken; how many went in."""
-    codes = [new_code() for _ in ids]
+def _insert(wanted: list[tuple[int, ShortTarget]]) -> int:
+    """Insert a new code for each (message, target), skipping any code already taken; how
+    many went in."""
+    codes = new_codes(len(wanted))
     if db.session.get_bind().dialect.name == "postgresql":
-        values = {"codes": codes, "ids": ids, "target": target.value}
+        values = {
+            "codes": codes,
+            "ids": [message_id for message_id, _target in wanted],
+            "targets": [target.value for _id, target in wanted],
+        }
         return db.session.execute(PG_INSERT, values).rowcount
-    rows = [{"code": c, "message_id": i, "target": target} for c, i in zip(codes, ids, strict=True)]
+    rows = [
+        {"code": code, "message_id": message_id, "target": target}
+        for code, (message_id, target) in zip(codes, wanted, strict=True)
+    ]
     statement = sqlite_insert(ShortLink.__table__).on_conflict_do_nothing()
     return db.session.execute(statement, rows).rowcount
 
 
-def create_short_links(*, campaign_id: int, wave: int, targets: tuple[ShortTarget, ...]) -> int:
+def create_short_links(
+    *,
+    campaign_id: int,
+    wave: int,
+    targets: tuple[ShortTarget, ...],
+    new_message_ids: list[int] | None = None,
+) -> int:
     """Give each message of the campaign's wave a code for each target it lacks (does not
-    commit: call it in the transaction that creates the messages); returns how many."""
-    added = 0
-    for target in targets:
-        ids = _missing(campaign_id, wave, target)
-        added += len(ids)
-        # A code drawn twice (vanishingly rare, see above) is skipped by the insert and drawn
-        # again on the next pass.
-        while ids and _insert(ids, target) < len(ids):
-            ids = _missing(campaign_id, wave, target)
+    commit: call it in the transaction that creates the messages); returns how many.
+    `new_message_ids`, the messages just inserted (so lacking every code), spares a query."""
+    if new_message_ids is None:
+        wanted = [(i, t) for t in targets for i in _missing(campaign_id, wave, t)]
+    else:
+        wanted = [(i, t) for t in targets for i in new_message_ids]
+    added = len(wanted)
+    # A code drawn twice (vanishingly rare, see above) is skipped by the insert and drawn
+    # again on the next pass.
+    while wanted and _insert(wanted) < len(wanted):
+        wanted = [(i, t) for t in targets for i in _missing(campaign_id, wave, t)]
     return added
 
 
@@ -85,6 +114,13 @@ def short_url(message: Message, target: ShortTarget) -> str:
         if link.target is target:
             return public_url("tracking.short_link", code=link.code)
     raise LookupError(f"message {message.id} has no {target.value} short link")
+
+
+def link_prefix() -> str:
+    """The short links' common start, "https://…/r/": a code appended makes its link."""
+    return public_url("tracking.short_link", code=ALPHABET[:CODE_LENGTH]).removesuffix(
+        ALPHABET[:CODE_LENGTH]
+    )
 
 
 def find(code: str) -> ShortLink | None:

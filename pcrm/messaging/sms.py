@@ -26,6 +26,7 @@ from pcrm.messaging.channels import (
     DeliveryResult,
     Outcome,
     Outgoing,
+    Postponed,
     Refusal,
     Session,
     Uncertain,
@@ -151,6 +152,8 @@ def _outcome(report: BatchReport, ref: str) -> Outcome:
         return Uncertain(report.uncertain[ref])
     if ref in report.refused:
         return Refusal(code="refused", reason=report.refused[ref], permanent=True)
+    if report.retry_after is not None or report.outage:
+        return Postponed(report.deferred.get(ref, ""), report.retry_after)
     return Refusal(code="deferred", reason=report.deferred.get(ref, ""), permanent=False)
 
 

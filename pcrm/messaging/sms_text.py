@@ -108,12 +108,16 @@ class Measure:
         return _replace(self.text, self.unsendable)
 
     def as_json(self) -> dict:
-        """The `pcrm sms measure --json` object."""
+        """The `pcrm sms measure --json` object, as the issue's contract has it: CP949 bytes
+        (null when refused, for whatever reason), the type, and the characters that cannot be
+        sent, each once, in the order they first appear (positions and stand-ins are in the
+        line `describe` gives)."""
+        characters = [u.char for u in self.unsendable + self.subject_unsendable]
         return {
             "text": self.text,
-            "bytes": self.bytes,
+            "bytes": None if self.refused else self.bytes,
             "type": self.type.value,
-            "refused": [u.as_dict() for u in self.unsendable + self.subject_unsendable],
+            "refused": list(dict.fromkeys(characters)),
         }
 
     def problem(self) -> str | None:

@@ -1,23 +1,22 @@
 """E-mails the registry sends residents (the double opt-in link, a preferences link), and the
-signed, expiring tokens in them."""
+signed, expiring tokens in them. They go through the e-mail channel (messaging.mail), the same
+sending path as campaigns, without the list headers of bulk mail."""
 
 import hashlib
 import hmac
-import smtplib
 from datetime import timedelta
-from email.utils import make_msgid, parseaddr
 
 from flask import current_app, render_template
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_mail import Message as MailMessage
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from jinja2 import TemplateError
 from rq import Retry
 
 from pcrm.extensions import db, queues
-from pcrm.messaging.smtp import ConnectionLost, send_one, smtp_connection
+from pcrm.messaging.channels import ChannelDown, Content, Refusal, Unsendable
+from pcrm.messaging.mail import EmailChannel, Envelope
 from pcrm.queue import URGENT
 from pcrm.subscribers.models import NoticeKind, Subscriber, SubscriberNotice
 from pcrm.urls import public_url
@@ -101,19 +100,16 @@ def _link(notice: SubscriberNotice) -> str:
     return public_url(endpoint, token=token, lang=notice.locale)  # the page speaks it too
 
 
-def build_mail(notice: SubscriberNotice) -> MailMessage:
-    """The notice as a text and HTML e-mail in its language, from templates/email/subscribers/."""
+def build_content(notice: SubscriberNotice) -> Content:
+    """The notice as text and HTML in its language, from templates/email/subscribers/."""
     context = {"subscriber": notice.subscriber, "link": _link(notice), "days": TOKEN_MAX_AGE.days}
     template = f"email/subscribers/{notice.kind.value}"
     with force_locale(notice.locale):
-        message = MailMessage(
+        return Content(
             subject=str(SUBJECTS[notice.kind]),
-            recipients=[notice.subscriber.email],
-            body=render_template(f"{template}.txt", **context),
+            text=render_template(f"{template}.txt", **context),
             html=render_template(f"{template}.html", **context),
         )
-    message.msgId = make_msgid(domain=current_app.config["MAIL_DOMAIN"])
-    return message
 
 
 class NoticeUndeliverable(Exception):
@@ -124,29 +120,34 @@ class RelayUnavailable(Exception):
     """The relay is unreachable or answered 4xx: worth another try later."""
 
 
-def _envelope(notice: SubscriberNotice) -> tuple[str, str, bytes]:
-    """Sender, recipient and bytes of the notice; NoticeUndeliverable if it cannot be built."""
+def _envelope(channel: EmailChannel, notice: SubscriberNotice) -> Envelope:
+    """The notice built by the e-mail channel; NoticeUndeliverable if it cannot be built."""
     try:
-        message = build_mail(notice)
-        (recipient,) = message.recipients
-        if not recipient.isascii():
-            raise UnicodeError(recipient)  # would need SMTPUTF8, which we do not rely on
-        return parseaddr(message.sender)[1], recipient, message.as_bytes()
-    except (UnicodeError, ValueError, TemplateError) as error:
+        return channel.build(
+            message_id=f"notice-{notice.id}",
+            token="",  # no campaign Message: a bounce returns to the sender's address
+            to=notice.subscriber.email,
+            name=None,
+            content=build_content(notice),
+            unsubscribe_url="",  # owed to one person, not bulk: no list headers
+        )
+    except (Unsendable, UnicodeError, TemplateError) as error:
         raise NoticeUndeliverable(
             _("메일을 만들 수 없습니다 (주소나 내용에 보낼 수 없는 글자): %(detail)s", detail=error)
         ) from error
 
 
 def deliver(notice: SubscriberNotice) -> None:
-    """Send one notice to the relay the config names now, with MAIL_TIMEOUT."""
-    sender, recipient, data = _envelope(notice)
+    """Send one notice through the e-mail channel (the relay the config names now, with
+    MAIL_TIMEOUT), the one sending path campaigns use too."""
+    channel = EmailChannel(list_id="registry")
+    envelope = _envelope(channel, notice)
     try:
-        with smtp_connection() as connection:
-            refusal = send_one(connection.host, sender, recipient, data)
-    except (ConnectionLost, OSError, smtplib.SMTPException) as error:
+        with channel.session() as session:
+            outcome = session.send(envelope)
+    except ChannelDown as error:
         raise RelayUnavailable(str(error)) from error
-    if refusal is not None and refusal.permanent:
-        raise NoticeUndeliverable(f"{refusal.code} {refusal.reason}")
-    if refusal is not None:
-        raise RelayUnavailable(f"{refusal.code} {refusal.reason}")
+    if isinstance(outcome, Refusal) and outcome.permanent:
+        raise NoticeUndeliverable(f"{outcome.code} {outcome.reason}")
+    if isinstance(outcome, Refusal):
+        raise RelayUnavailable(f"{outcome.code} {outcome.reason}")

@@ -1,0 +1,302 @@
+"""Benchmark: an SMS reminder wave to the office's 30,530 policy customers, 20% of whom answered.
+
+    .venv/bin/python bench/reminders.py [--recipients 30530] [--answered 0.2] [--workers 2]
+
+On PostgreSQL (DATABASE_URL, default pcrm_smsperf_bench: its schema is DROPPED and rebuilt) and
+Redis (REDIS_URL, default db 3). A survey campaign went by e-mail to everyone; its SMS reminder
+is then materialised for those who have not answered (messages and their short links) and sent
+by real RQ workers through the local fake SENS server (tests/messaging/fake_sens.py), which
+checks every signature and request shape. In the same run it measures the baseline: the same
+number of texts, pre-built into signed request bodies, posted to that server directly.
+Prints the materialising time (target: under 2 s), its short links' share and the time of
+counting the same audience alone (a baseline from the same run), and both sending rates and
+their ratio (target: at least 0.5). On a machine others share, run it when it is quiet: every
+figure is printed with its baseline for that reason.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.send import reset_database, start_workers  # noqa: E402
+from pcrm.messaging.sens import SensAuth  # noqa: E402
+from pcrm.messaging.sens_format import body, domestic_number, requests_for  # noqa: E402
+from pcrm.messaging.sms_batch import OutgoingSms  # noqa: E402
+from tests.messaging.fake_sens import FakeSens  # noqa: E402
+
+DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/pcrm_smsperf_bench"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/3"
+REMINDER = "{{ name }}님, 마을버스 설문에 아직 답하지 않으셨다면 참여해 주세요 {{ survey_link }}"
+
+
+def insert_customers(count: int, now) -> None:
+    """`count` policy customers with an address and a mobile number, both consented."""
+    from sqlalchemy import text
+
+    from pcrm.extensions import db
+
+    db.session.execute(
+        text(
+            "INSERT INTO subscriber (kind, name, email, email_status, email_opt_in, phone,"
+            " phone_status, sms_opt_in, night_sms_opt_in, guardian_consent, email_consented_at,"
+            " sms_consented_at, created_at, updated_at)"
+            " SELECT 'individual', '주민' || g, 'resident' || g || '@bench.example', 'valid',"
+            " true, '+8210' || lpad(g::text, 8, '0'), 'valid', true, false, false, :now, :now,"
+            " :now, :now FROM generate_series(1, :n) g"
+        ),
+        {"n": count, "now": now},
+    )
+    db.session.execute(text("INSERT INTO subscriber_interest SELECT id, 'survey' FROM subscriber"))
+
+
+def seed(recipients: int, answered: float) -> tuple[int, int]:
+    """A survey campaign whose e-mail went to everyone (`answered` of them answered) and its
+    SMS reminder, due now. Returns the campaign's and the wave's ids."""
+    from sqlalchemy import text
+
+    from pcrm.auth.models import Department
+    from pcrm.campaigns.launch import materialise
+    from pcrm.campaigns.models import Campaign, CampaignKind, CampaignStatus, CampaignWave
+    from pcrm.db import utcnow
+    from pcrm.extensions import db
+    from pcrm.projects.models import Project
+    from pcrm.subscribers.models import Channel, Segment
+    from pcrm.surveys.models import Survey
+
+    now = utcnow()
+    insert_customers(recipients, now - timedelta(days=30))
+    project = Project(
+        department=Department(name_ko="교통행정과", name_en="Transport"), name_ko="성동 마을버스"
+    )
+    survey = Survey(
+        project=project,
+        title="마을버스 이용 만족도 조사",
+        published_at=now - timedelta(days=3),
+        opens_at=now - timedelta(days=4),
+        closes_at=now + timedelta(days=14),
+    )
+    campaign = Campaign(
+        project=project,
+        name="마을버스 만족도 조사",
+        kind=CampaignKind.SURVEY,
+        status=CampaignStatus.SENDING,
+        segment=Segment(name="전체", criteria={}),
+        field_code="survey",
+        survey=survey,
+        subject="마을버스 이용 설문",
+        body="{{ name }}님, 설문에 참여해 주세요 {{ survey_link }}",
+        send_at=now - timedelta(days=3),
+        launched_at=now - timedelta(days=3),
+    )
+    wave = CampaignWave(
+        campaign=campaign, number=1, channel=Channel.SMS, after_days=3, body=REMINDER
+    )
+    db.session.add_all([campaign, wave])
+    db.session.flush()
+    materialise(campaign)
+    every = round(1 / answered) if answered else 0
+    db.session.execute(
+        text(
+            "UPDATE message SET status = 'delivered', sent_at = :sent,"
+            " responded_at = CASE WHEN :every > 0 AND subscriber_id % :every = 0"
+            " THEN :answered END WHERE campaign_id = :c"
+        ),
+        {"sent": now - timedelta(days=3), "answered": now - timedelta(days=2), "every": every,
+         "c": campaign.id},
+    )  # fmt: skip
+    campaign.status = CampaignStatus.SENT
+    db.session.commit()
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
+    return campaign.id, wave.id
+
+
+def texts(count: int) -> list[OutgoingSms]:
+    """Texts like the wave's: the reminder with a short link and the free opt-out."""
+    text = (
+        "주민1234님, 마을버스 설문에 아직 답하지 않으셨다면 참여해 주세요"
+        " https://pcrm.bench/r/aB3dEfGh2Jk\n수신거부 https://pcrm.bench/r/Xy7zQ8rStUv"
+        "\n무료수신거부 080-000-0000"
+    )
+    return [OutgoingSms(ref=str(i), to=f"+8210{i:08d}", text=text) for i in range(count)]
+
+
+def direct(fake: FakeSens, base_url: str, outgoing: list[OutgoingSms]) -> float:
+    """Seconds to post the pre-built, signed bodies over one client."""
+    ready = [(m, domestic_number(m.to), "lms") for m in outgoing]
+    bodies = [body(chunk, fake.sender) for chunk in requests_for(ready)]
+    auth = SensAuth(fake.access_key, fake.secret_key, time.time)
+    path = f"/sms/v2/services/{fake.service_id}/messages"
+    with httpx.Client(base_url=base_url, auth=auth) as client:
+        started = time.perf_counter()
+        for request_body in bodies:
+            assert client.post(path, json=request_body).status_code == 202
+        return time.perf_counter() - started
+
+
+def audience_timed(wave_id: int) -> float:
+    """Seconds to count the wave's audience: the query materialising cannot do without."""
+    from sqlalchemy import func, select
+
+    from pcrm.campaigns.models import CampaignWave
+    from pcrm.campaigns.waves import wave_audience
+    from pcrm.extensions import db
+
+    wave = db.session.get(CampaignWave, wave_id)
+    started = time.perf_counter()
+    audience = wave_audience(wave.campaign, wave.channel).subquery()
+    db.session.scalar(select(func.count()).select_from(audience))
+    elapsed = time.perf_counter() - started
+    db.session.rollback()
+    return elapsed
+
+
+def materialise_timed(wave_id: int) -> tuple[float, float, int, int]:
+    """Seconds to materialise the wave and of that to make its short links, messages added,
+    short links made."""
+    from sqlalchemy import func, select
+
+    from pcrm.campaigns import launch
+    from pcrm.campaigns.models import CampaignWave
+    from pcrm.campaigns.waves import materialise_wave
+    from pcrm.db import utcnow
+    from pcrm.extensions import db
+    from pcrm.messaging.models import ShortLink
+
+    linking = []
+    create_short_links = launch.create_short_links
+
+    def timed_links(**kwargs):
+        started = time.perf_counter()
+        made = create_short_links(**kwargs)
+        linking.append(time.perf_counter() - started)
+        return made
+
+    launch.create_short_links = timed_links
+    wave = db.session.get(CampaignWave, wave_id)
+    started = time.perf_counter()
+    added = materialise_wave(wave, now=utcnow())
+    elapsed = time.perf_counter() - started
+    launch.create_short_links = create_short_links
+    links = db.session.scalar(select(func.count()).select_from(ShortLink))
+    db.session.commit()
+    return elapsed, sum(linking), added, links
+
+
+def wait_until_sent(campaign_id: int, wave: int, expected: int, timeout: float) -> int:
+    from sqlalchemy import func, select
+
+    from pcrm.extensions import db
+    from pcrm.messaging.models import Message, MessageStatus
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = db.session.scalar(
+            select(func.count()).where(
+                Message.campaign_id == campaign_id,
+                Message.wave == wave,
+                Message.status.not_in([MessageStatus.QUEUED, MessageStatus.SENDING]),
+            )
+        )
+        db.session.commit()
+        if done >= expected:
+            return done
+        time.sleep(0.05)
+    raise SystemExit(f"the wave did not finish in time ({done:,} of {expected:,})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recipients", type=int, default=30_530)
+    parser.add_argument("--answered", type=float, default=0.2)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+
+    fake = FakeSens()
+    base_url = fake.start()
+    env = os.environ | {
+        "PCRM_ENV": "test",
+        "DATABASE_URL": os.environ.get("DATABASE_URL", DEFAULT_DB),
+        "REDIS_URL": os.environ.get("REDIS_URL", DEFAULT_REDIS),
+        "SECRET_KEY": "bench",
+        "BASE_URL": "https://pcrm.bench",
+        "SMS_PROVIDER": "sens",
+        "SENS_ACCESS_KEY": fake.access_key,
+        "SENS_SECRET_KEY": fake.secret_key,
+        "SENS_SERVICE_ID": fake.service_id,
+        "SENS_FROM": fake.sender,
+        "SENS_BASE_URL": base_url,
+        "SMS_QUIET_START": "00:00",  # no quiet hours: the bench may run at any hour
+        "SMS_QUIET_END": "00:00",
+        "SMS_OPT_OUT_LINE": "무료수신거부 080-000-0000",
+        "PCRM_INSTANCE_PATH": str(ROOT / "instance" / "bench"),
+    }
+    os.environ.update(env)
+    reset_database(env["DATABASE_URL"])
+
+    from flask_migrate import upgrade
+    from redis import Redis
+
+    from pcrm import create_app
+
+    Redis.from_url(env["REDIS_URL"]).flushdb()
+    app = create_app()
+    workers: list[subprocess.Popen] = []
+    try:
+        with app.app_context():
+            upgrade()
+            campaign_id, wave_id = seed(args.recipients, args.answered)
+            workers = start_workers(args.workers, env)
+            outgoing = texts(args.recipients)
+            direct(fake, base_url, outgoing[:1000])  # warm up the server and the code paths
+            # The baseline before and after the wave, its mean used: a shared machine's load
+            # changes during a run.
+            before_s = direct(fake, base_url, outgoing) / len(outgoing)
+            time.sleep(3)  # the workers import the app; their start-up is not the wave's
+            audience_s = audience_timed(wave_id)
+            materialise_s, links_s, added, links = materialise_timed(wave_id)
+            started = time.perf_counter()
+            wait_until_sent(campaign_id, 1, added, timeout=max(120, added / 50))
+            send_s = time.perf_counter() - started
+            accepted = len(fake.accepted_to) - 1000 - len(outgoing)
+            after_s = direct(fake, base_url, outgoing) / len(outgoing)
+            raw_s = (before_s + after_s) / 2 * added
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(20)
+        fake.stop()
+    rate, raw = added / send_s, added / raw_s
+    print(
+        f"{args.recipients:,} policy customers, {args.answered:.0%} answered; "
+        f"{args.workers} workers"
+    )
+    print(
+        f"materialise the SMS wave ({added:,} messages, {links:,} short links): "
+        f"{materialise_s:.2f} s (target < 2 s: {materialise_s / 2:.2f} of it)"
+    )
+    print(
+        f"  of which short links {links_s:.2f} s; baseline, counting the same audience alone:"
+        f" {audience_s:.2f} s (ratio materialise / audience {materialise_s / audience_s:.1f})"
+    )
+    print(f"SENS accepted {accepted:,} texts from the wave")
+    print(
+        f"direct pre-built batches to fake SENS: {raw:,.0f} msg/s (before the wave"
+        f" {1 / before_s:,.0f}, after it {1 / after_s:,.0f})"
+    )
+    print(f"wave through real RQ workers:          {rate:,.0f} msg/s ({send_s:.2f} s)")
+    print(f"ratio wave / direct: {rate / raw:.2f} (target >= 0.5)")
+
+
+if __name__ == "__main__":
+    main()
