@@ -6,28 +6,32 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import pgettext
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, false, select, update
 
 from pcrm.auth.access import ensure_department
 from pcrm.auth.models import User
 from pcrm.auth.service import find_user
 from pcrm.campaigns import results
 from pcrm.campaigns.audit import record_transition
+from pcrm.campaigns.first_wave import sms_audience
 from pcrm.campaigns.invitation import survey_problem
 from pcrm.campaigns.jobs import launch_due_campaigns
 from pcrm.campaigns.mailing import check_renders
-from pcrm.campaigns.models import EDITABLE, Campaign, CampaignKind, CampaignStatus
+from pcrm.campaigns.models import EDITABLE, Campaign, CampaignKind, CampaignStatus, Delivery
 from pcrm.campaigns.reconcile import reconcile_campaign
 from pcrm.campaigns.recurrence import BadRule, first_occurrence
 from pcrm.campaigns.sending import send_test_email
+from pcrm.campaigns.sms_measure import measure_sms
 from pcrm.campaigns.templating import TemplateProblem
 from pcrm.db import utcnow
 from pcrm.errors import Conflict, Forbidden, Invalid
 from pcrm.extensions import db, queues
 from pcrm.messaging.models import Message, MessageStatus
+from pcrm.messaging.sms_text import AudienceMeasure
 from pcrm.projects.models import Project
 from pcrm.projects.service import narrow_to_visible
 from pcrm.queue import DEFAULT, URGENT
+from pcrm.subscribers.models import Segment, Subscriber
 from pcrm.subscribers.service import record_export
 
 SURVEY_FIELD = "survey"
@@ -63,18 +67,58 @@ def _check_content(campaign: Campaign) -> None:
     problem = survey_problem(campaign)
     if problem:
         raise Invalid(problem)
-    if campaign.kind is CampaignKind.PROMOTIONAL and not campaign.subject.startswith(AD_LABEL):
-        raise Invalid(_("광고성 메일은 제목이 「(광고)」로 시작해야 합니다 (정보통신망법 제50조)."))
     if campaign.recurrence:
         try:
             first_occurrence(campaign.recurrence, campaign.send_at or utcnow())
         except BadRule as error:
             raise Invalid(_("반복 규칙을 이해할 수 없습니다: %(e)s", e=error)) from None
+    if campaign.delivery is not Delivery.SMS:
+        _check_email(campaign)
+    if campaign.texts:
+        check_sms(campaign)
+
+
+def _check_email(campaign: Campaign) -> None:
+    if campaign.kind is CampaignKind.PROMOTIONAL and not campaign.subject.startswith(AD_LABEL):
+        raise Invalid(_("광고성 메일은 제목이 「(광고)」로 시작해야 합니다 (정보통신망법 제50조)."))
     try:
         check_renders(campaign)
     except TemplateProblem as problem:
         message = _("제목이나 본문의 자리표시자를 확인하세요: %(e)s", e=problem)
         raise Invalid(message, field=problem.field or "body") from None
+
+
+def check_sms(campaign: Campaign) -> AudienceMeasure | None:
+    """Its SMS measured for who gets it now (None while it has no text): Invalid on the SMS
+    fields when it cannot be sent."""
+    subject, body = campaign.sms_content()
+    if not body.strip():
+        return None
+    try:
+        return measure_sms(campaign, subject=subject, body=body, ids=_sms_ids(campaign))
+    except TemplateProblem as problem:
+        message = _("문자의 자리표시자를 확인하세요: %(e)s", e=problem)
+        raise Invalid(message, field="sms_body") from None
+    except Invalid as refusal:
+        raise Invalid(refusal.message, field="sms_body") from None
+
+
+def sms_summary(campaign: Campaign) -> tuple[AudienceMeasure | None, str | None]:
+    """Its SMS measured for who gets it now (SMS and LMS counts, cost), or why it cannot go."""
+    if not campaign.texts:
+        return None, None
+    try:
+        return check_sms(campaign), None
+    except Invalid as refusal:
+        return None, refusal.message
+
+
+def _sms_ids(campaign: Campaign):
+    if campaign.segment_id is None or campaign.field_code is None:
+        return select(Subscriber.id).where(false())
+    # The segment chosen on the form: the relationship may not follow the id before a flush.
+    campaign.segment = db.session.get(Segment, campaign.segment_id)
+    return sms_audience(campaign)
 
 
 def _check_complete(campaign: Campaign) -> None:
@@ -86,7 +130,9 @@ def _check_complete(campaign: Campaign) -> None:
     if campaign.kind is CampaignKind.SURVEY and campaign.survey_id is None:
         missing.append(pgettext("a survey", "설문"))
     if not campaign.subject.strip() or not campaign.body.strip():
-        missing.append(_("제목과 본문"))
+        missing.append(_("문자 본문") if campaign.delivery is Delivery.SMS else _("제목과 본문"))
+    if campaign.delivery is Delivery.MIXED and not campaign.sms_body.strip():
+        missing.append(_("문자 본문"))
     if missing:
         raise Invalid(_("요청하기 전에 채워 주세요: %(m)s", m=", ".join(missing)))
 
