@@ -129,9 +129,11 @@ def _check_complete(campaign: Campaign) -> None:
         missing.append(_("분야"))
     if campaign.kind is CampaignKind.SURVEY and campaign.survey_id is None:
         missing.append(pgettext("a survey", "설문"))
-    if not campaign.subject.strip() or not campaign.body.strip():
-        missing.append(_("문자 본문") if campaign.delivery is Delivery.SMS else _("제목과 본문"))
-    if campaign.delivery is Delivery.MIXED and not campaign.sms_body.strip():
+    if campaign.delivery is not Delivery.SMS and not (
+        campaign.subject.strip() and campaign.body.strip()
+    ):
+        missing.append(_("제목과 본문"))
+    if campaign.texts and not campaign.sms_content()[1].strip():
         missing.append(_("문자 본문"))
     if missing:
         raise Invalid(_("요청하기 전에 채워 주세요: %(m)s", m=", ".join(missing)))
