@@ -6,14 +6,13 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import pgettext
-from sqlalchemy import Select, false, select, update
+from sqlalchemy import Select, select, update
 
 from pcrm.auth.access import ensure_department
 from pcrm.auth.models import User
 from pcrm.auth.service import find_user
 from pcrm.campaigns import results
 from pcrm.campaigns.audit import record_transition
-from pcrm.campaigns.first_wave import sms_audience
 from pcrm.campaigns.invitation import survey_problem
 from pcrm.campaigns.jobs import launch_due_campaigns
 from pcrm.campaigns.mailing import check_renders
@@ -21,17 +20,15 @@ from pcrm.campaigns.models import EDITABLE, Campaign, CampaignKind, CampaignStat
 from pcrm.campaigns.reconcile import reconcile_campaign
 from pcrm.campaigns.recurrence import BadRule, first_occurrence
 from pcrm.campaigns.sending import send_test_email
-from pcrm.campaigns.sms_measure import measure_sms
+from pcrm.campaigns.sms_measure import check_sms
 from pcrm.campaigns.templating import TemplateProblem
 from pcrm.db import utcnow
 from pcrm.errors import Conflict, Forbidden, Invalid
 from pcrm.extensions import db, queues
 from pcrm.messaging.models import Message, MessageStatus
-from pcrm.messaging.sms_text import AudienceMeasure
 from pcrm.projects.models import Project
 from pcrm.projects.service import narrow_to_visible
 from pcrm.queue import DEFAULT, URGENT
-from pcrm.subscribers.models import Segment, Subscriber
 from pcrm.subscribers.service import record_export
 
 SURVEY_FIELD = "survey"
@@ -86,39 +83,6 @@ def _check_email(campaign: Campaign) -> None:
     except TemplateProblem as problem:
         message = _("제목이나 본문의 자리표시자를 확인하세요: %(e)s", e=problem)
         raise Invalid(message, field=problem.field or "body") from None
-
-
-def check_sms(campaign: Campaign) -> AudienceMeasure | None:
-    """Its SMS measured for who gets it now (None while it has no text): Invalid on the SMS
-    fields when it cannot be sent."""
-    subject, body = campaign.sms_content()
-    if not body.strip():
-        return None
-    try:
-        return measure_sms(campaign, subject=subject, body=body, ids=_sms_ids(campaign))
-    except TemplateProblem as problem:
-        message = _("문자의 자리표시자를 확인하세요: %(e)s", e=problem)
-        raise Invalid(message, field="sms_body") from None
-    except Invalid as refusal:
-        raise Invalid(refusal.message, field="sms_body") from None
-
-
-def sms_summary(campaign: Campaign) -> tuple[AudienceMeasure | None, str | None]:
-    """Its SMS measured for who gets it now (SMS and LMS counts, cost), or why it cannot go."""
-    if not campaign.texts:
-        return None, None
-    try:
-        return check_sms(campaign), None
-    except Invalid as refusal:
-        return None, refusal.message
-
-
-def _sms_ids(campaign: Campaign):
-    if campaign.segment_id is None or campaign.field_code is None:
-        return select(Subscriber.id).where(false())
-    # The segment chosen on the form: the relationship may not follow the id before a flush.
-    campaign.segment = db.session.get(Segment, campaign.segment_id)
-    return sms_audience(campaign)
 
 
 def _check_complete(campaign: Campaign) -> None:

@@ -32,7 +32,7 @@ from pcrm.campaigns.forms import (
 from pcrm.campaigns.invitation import survey_problem
 from pcrm.campaigns.models import Campaign, CampaignStatus
 from pcrm.campaigns.progress import progress
-from pcrm.campaigns.sms_measure import editor_sample
+from pcrm.campaigns.sms_measure import editor_sample, sms_summary
 from pcrm.errors import Conflict, Invalid
 from pcrm.extensions import db
 from pcrm.forms import submit
@@ -146,7 +146,7 @@ def _show_page(campaign: Campaign, reminder_form: ReminderForm):
         reminder_form=reminder_form,
         progress=progress(campaign.id),
         by_channel=first_wave_counts(campaign) if campaign.launched_at is None else None,
-        sms=service.sms_summary(campaign),
+        sms=sms_summary(campaign),
         survey_problem=survey_problem(campaign) if campaign.launched_at is None else None,
         review=ReviewForm(),
         comment_form=CommentForm(),

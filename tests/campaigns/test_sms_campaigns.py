@@ -143,6 +143,10 @@ def test_an_sms_survey_invitation_from_the_form_reaches_the_texters_through_sens
     assert "문자 3명" in page  # the two who cannot get a text are not counted
     # Each name at its real length: "문자주민0님, ..." is over 90 bytes with the opt-out lines.
     assert "SMS 0건, LMS 3건, 예상 비용 90원" in page
+    # The text as a resident reads it, its links as long as real short links.
+    link = "http://pcrm.test/r/XXXXXXXXXXX"
+    assert f"홍길동님, 마을버스 설문에 답해 주세요 {link}\n수신거부 {link}\n무료수신거부" in page
+    assert "테스트 메일 보내기" not in page  # an SMS campaign sends no e-mail
     _approve_now(client, auth, csrf_token, campaign.id)
     launch_due_campaigns()
     workers.start(2)
