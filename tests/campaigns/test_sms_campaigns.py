@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from pcrm.auth.models import Role
 from pcrm.campaigns.jobs import launch_due_campaigns
 from pcrm.campaigns.models import Campaign, CampaignStatus, Delivery
 from pcrm.db import utcnow
@@ -23,21 +22,10 @@ from tests.campaigns.factories import (
 )
 from tests.campaigns.test_end_to_end import settings, workers  # noqa: F401  (shared fixtures)
 from tests.campaigns.workers import wait_for
-from tests.factories import create_department, create_project, create_user
 from tests.messaging.fake_sens import FakeSens
 
 pytestmark = pytest.mark.usefixtures("daytime")
 SMS_BODY = "{{ name }}님, 마을버스 설문에 답해 주세요 {{ survey_link }}"
-
-
-@pytest.fixture
-def office(app):
-    transport = create_department("교통행정과", "Transport")
-    culture = create_department("문화체육과", "Culture")
-    create_user("pr@example.kr", Role.PR)
-    create_user("bus@example.kr", Role.DEPARTMENT, transport)
-    create_user("culture@example.kr", Role.DEPARTMENT, culture)
-    return {"bus": create_project(transport), "festival": create_project(culture, "개나리 축제")}
 
 
 @pytest.fixture
