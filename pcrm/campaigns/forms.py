@@ -14,7 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from pcrm.campaigns import choices
-from pcrm.campaigns.models import CampaignKind
+from pcrm.campaigns.models import CampaignKind, Delivery
 from pcrm.campaigns.recurrence import PRESETS, SEOUL
 from pcrm.forms import DateTimeLocalField, IntegerField
 from pcrm.subscribers.addresses import EmailAddress
@@ -27,6 +27,13 @@ KINDS = [
 ]
 
 
+DELIVERIES = [
+    SelectChoice(Delivery.EMAIL.value, _l("이메일")),
+    SelectChoice(Delivery.SMS.value, _l("문자")),
+    SelectChoice(Delivery.MIXED.value, _l("이메일, 주소 없이 휴대전화만 있는 분께는 문자")),
+]
+
+
 def options(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
@@ -36,6 +43,7 @@ DEFAULT_BODY = (
     "{{ department }}에서 「{{ project }}」에 관한 의견을 듣고자 합니다.\n"
     "아래 주소에서 3분이면 답하실 수 있습니다.\n\n{{ survey_link }}\n\n감사합니다."
 )
+DEFAULT_SMS_BODY = "{{ department }} 「{{ project }}」 설문(3분): {{ survey_link }}"
 
 
 def to_utc(value):
@@ -56,8 +64,15 @@ class CampaignForm(FlaskForm):
     survey_id = SelectField(_l("설문"), coerce=int, validators=[Optional()])
     segment_id = SelectField(_l("대상 세그먼트"), coerce=int, validators=[Optional()])
     field_code = SelectField(_l("분야 (정보·광고 메일)"), validators=[Optional()])
-    subject = StringField(_l("메일 제목"), validators=[DataRequired(), Length(max=300)])
-    body = TextAreaField(_l("메일 본문"), default=DEFAULT_BODY, validators=[DataRequired()])
+    delivery = RadioField(
+        _l("보낼 방법"), choices=DELIVERIES, default="email", validators=[Optional()]
+    )
+    subject = StringField(_l("메일 제목"), validators=[Optional(), Length(max=300)])
+    body = TextAreaField(_l("메일 본문"), default=DEFAULT_BODY, validators=[Optional()])
+    sms_subject = StringField(_l("긴 문자(LMS) 제목"), validators=[Optional(), Length(max=300)])
+    sms_body = TextAreaField(
+        _l("문자 본문"), default=DEFAULT_SMS_BODY, validators=[Optional(), Length(max=20000)]
+    )
     send_at = DateTimeLocalField(_l("발송 희망 시각"), validators=[Optional()])
     recurrence = SelectField(
         _l("반복"), choices=options(PRESETS), default="", validators=[Optional()]
@@ -70,18 +85,52 @@ class CampaignForm(FlaskForm):
         self.segment_id.choices = options([(0, _l("고르세요")), *choices.segments()])
         self.field_code.choices = options([("", _l("고르세요")), *choices.fields()])
 
+    def validate(self, extra_validators=None) -> bool:
+        """Besides each field: the texts the chosen way of sending needs."""
+        self.delivery.data = self.delivery.data or Delivery.EMAIL.value  # e-mail unless chosen
+        valid = super().validate(extra_validators)
+        delivery = self.delivery.data
+        needed = [self.sms_body] if delivery != Delivery.EMAIL else []
+        if delivery != Delivery.SMS:
+            needed += [self.subject, self.body]
+        for field in needed:
+            if not (field.data or "").strip():
+                field.errors = [*field.errors, _l("이 보낼 방법에는 꼭 써야 합니다.")]
+                valid = False
+        return valid
+
+    def load(self, campaign) -> None:
+        """Fill the form from a campaign (an SMS campaign's text is in its subject and body)."""
+        self.delivery.data = campaign.delivery.value
+        if campaign.delivery is Delivery.SMS:
+            self.sms_subject.data, self.sms_body.data = campaign.subject, campaign.body
+            self.subject.data, self.body.data = "", DEFAULT_BODY
+
     def campaign_fields(self) -> dict:
+        delivery = Delivery(self.delivery.data)
+        mail = (self.subject.data or "").strip(), _lines(self.body.data)
+        sms = (self.sms_subject.data or "").strip(), _lines(self.sms_body.data)
+        subject, body = sms if delivery is Delivery.SMS else mail
+        sms_subject, sms_body = sms if delivery is Delivery.MIXED else ("", "")
         return {
             "name": self.name.data.strip(),
             "kind": CampaignKind(self.kind.data),
             "survey_id": self.survey_id.data or None,
             "segment_id": self.segment_id.data or None,
             "field_code": self.field_code.data or None,
-            "subject": self.subject.data.strip(),
-            "body": self.body.data.replace("\r\n", "\n"),
+            "channel": Channel.SMS if delivery is Delivery.SMS else Channel.EMAIL,
+            "sms_to_phone_only": delivery is Delivery.MIXED,
+            "subject": subject,
+            "body": body,
+            "sms_subject": sms_subject,
+            "sms_body": sms_body,
             "send_at": to_utc(self.send_at.data),
             "recurrence": self.recurrence.data or None,
         }
+
+
+def _lines(text: str | None) -> str:
+    return (text or "").replace("\r\n", "\n")
 
 
 class ReviewForm(FlaskForm):

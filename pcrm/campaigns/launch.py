@@ -14,9 +14,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from pcrm.campaigns.audit import record_transition
+from pcrm.campaigns.first_wave import first_wave
 from pcrm.campaigns.invitation import survey_problem
 from pcrm.campaigns.models import Campaign, CampaignKind, CampaignStatus
-from pcrm.campaigns.progress import audience, finish_if_done
+from pcrm.campaigns.progress import finish_if_done
 from pcrm.campaigns.sending import send_batch
 from pcrm.db import UTCDateTime, utcnow
 from pcrm.extensions import db, queues
@@ -33,8 +34,12 @@ def _token_sql():
 
 
 def materialise(campaign: Campaign, wave: int = 0) -> int:
-    """Insert a queued message per recipient not already in the campaign; returns how many."""
-    return insert_messages(campaign, audience(campaign), channel=campaign.channel, wave=wave)
+    """Insert a queued message per recipient not already in the campaign, on each channel of
+    its first wave; returns how many."""
+    return sum(
+        insert_messages(campaign, ids, channel=channel, wave=wave)
+        for channel, ids in first_wave(campaign)
+    )
 
 
 def insert_messages(campaign: Campaign, ids: Select, *, channel: Channel, wave: int) -> int:

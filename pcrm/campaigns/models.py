@@ -4,7 +4,7 @@ import enum
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pcrm import labels
@@ -20,6 +20,22 @@ class CampaignKind(enum.StrEnum):
     SURVEY = "survey"
     INFORMATION = "information"
     PROMOTIONAL = "promotional"  # 정보통신망법 §50 advertising rules apply in full
+
+
+class Delivery(enum.StrEnum):
+    """How the first message goes: by e-mail, by SMS, or by e-mail and by SMS to those
+    reachable only by phone."""
+
+    EMAIL = "email"
+    SMS = "sms"
+    MIXED = "mixed"
+
+
+DELIVERY_LABELS = labels.register({
+    Delivery.EMAIL: _l("이메일"),
+    Delivery.SMS: _l("문자"),
+    Delivery.MIXED: _l("이메일, 휴대전화만 있는 분께는 문자"),
+})  # fmt: skip
 
 
 class CampaignStatus(enum.StrEnum):
@@ -70,9 +86,15 @@ class Campaign(TimestampMixin, db.Model):
     segment_id: Mapped[int | None] = mapped_column(ForeignKey("segment.id"))
     # The field whose consent the campaign needs: "survey" for surveys, a chosen one otherwise.
     field_code: Mapped[str | None] = mapped_column(ForeignKey("interest_field.code"))
+    # The first message's channel; subject and body are its text.
     channel: Mapped[Channel] = mapped_column(str_enum(Channel), default=Channel.EMAIL)
     subject: Mapped[str] = mapped_column(String(300), default="")
     body: Mapped[str] = mapped_column(Text, default="")
+    # An e-mail campaign that also texts those reachable only by phone (no usable address):
+    # the first wave is mixed, and sms_subject/sms_body are the text they get.
+    sms_to_phone_only: Mapped[bool] = mapped_column(default=False, server_default=false())
+    sms_subject: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    sms_body: Mapped[str] = mapped_column(Text, default="", server_default="")
     # An RFC 5545 RRULE (e.g. the newsletter's FREQ=MONTHLY;BYDAY=+2TH,+4TH): the campaign is a
     # series, and each occurrence is launched as a child campaign of its own.
     recurrence: Mapped[str | None] = mapped_column(String(200))
@@ -113,6 +135,23 @@ class Campaign(TimestampMixin, db.Model):
     def waits_for_sms_provider(self) -> bool:
         """The SMS provider took nothing or asked us to wait: no text goes before sms_retry_at."""
         return self.sms_retry_at is not None and self.sms_retry_at > utcnow()
+
+    @property
+    def delivery(self) -> "Delivery":
+        if self.channel is Channel.SMS:
+            return Delivery.SMS
+        return Delivery.MIXED if self.sms_to_phone_only else Delivery.EMAIL
+
+    @property
+    def texts(self) -> bool:
+        """Some of its first messages go by SMS."""
+        return self.delivery is not Delivery.EMAIL
+
+    def sms_content(self) -> tuple[str, str]:
+        """The subject and body of its first SMS."""
+        if self.channel is Channel.SMS:
+            return self.subject, self.body
+        return self.sms_subject, self.sms_body
 
     @property
     def is_series(self) -> bool:

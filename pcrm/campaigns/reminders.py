@@ -16,27 +16,23 @@ from sqlalchemy import false, func, select
 
 from pcrm.auth.access import ensure_department
 from pcrm.auth.models import User
+from pcrm.campaigns import sms_measure
 from pcrm.campaigns.audit import record_transition
 from pcrm.campaigns.mailing import check_renders
 from pcrm.campaigns.models import EDITABLE, Campaign, CampaignStatus, CampaignWave, WaveStatus
 from pcrm.campaigns.progress import audience_filter
 from pcrm.campaigns.templating import TemplateProblem
-from pcrm.campaigns.texting import compile_sms
 from pcrm.campaigns.waves import answered_after, wave_audience
 from pcrm.db import utcnow
 from pcrm.errors import Conflict, Forbidden, Invalid, NotFound
 from pcrm.extensions import db
 from pcrm.labels import label
 from pcrm.messaging.models import Message
-from pcrm.messaging.sms_text import AudienceMeasure, Prices, measure_audience
+from pcrm.messaging.sms_text import AudienceMeasure
 from pcrm.subscribers.audience import Criteria
 from pcrm.subscribers.models import Channel, Subscriber
-from pcrm.urls import public_url
 
 CLOSED = (CampaignStatus.CANCELLED, CampaignStatus.REJECTED)
-# As long as a real short link, so the measured size is the size sent.
-SAMPLE_CODE = "X" * 11
-SAMPLE_NAMES = 1000  # names measured for an SMS reminder's cost: enough to be representative
 
 
 @dataclass(frozen=True)
@@ -101,26 +97,9 @@ def _check_text(campaign: Campaign, wave: CampaignWave) -> AudienceMeasure | Non
 
 
 def measure_sms(campaign: Campaign, wave: CampaignWave) -> AudienceMeasure:
-    """The SMS reminder's texts for its audience's names: SMS/LMS counts and cost; Invalid
-    naming the characters that cannot be sent (and what could replace them)."""
-    compiled = compile_sms(campaign, subject=wave.subject, body=wave.body)
-    link = public_url("tracking.short_link", code=SAMPLE_CODE)
-    ids = audience_for(campaign, wave).limit(SAMPLE_NAMES).subquery()
-    names = list(db.session.scalars(select(Subscriber.name).where(Subscriber.id.in_(select(ids)))))
-    survey_link = link if campaign.survey_id else ""
-    texts = [
-        compiled.render(name=name, survey_link=survey_link, unsubscribe_link=link)
-        for name in names or [None]
-    ]
-    measured = measure_audience(
-        template="{{ text }}",
-        subject="{{ subject }}",
-        values=[{"text": t.text, "subject": t.subject or ""} for t in texts],
-        prices=Prices.from_config(current_app.config),
-    )
-    if measured.first_refusal is not None:
-        raise Invalid(measured.first_refusal.problem(), field="body")
-    return measured
+    """The SMS reminder measured for its audience (campaigns.sms_measure)."""
+    ids = audience_for(campaign, wave)
+    return sms_measure.measure_sms(campaign, subject=wave.subject, body=wave.body, ids=ids)
 
 
 def audience_for(campaign: Campaign, wave: CampaignWave):

@@ -100,7 +100,7 @@ def _send_claimed(campaign: Campaign, ledger: Ledger, claimed: list[int], compil
 
 def compile_content(campaign: Campaign, channel: Channel, wave: int):
     """The campaign's text for one channel and wave, compiled; TemplateProblem if it cannot."""
-    subject, body = campaign.subject, campaign.body
+    subject, body = campaign.sms_content() if channel is Channel.SMS else (None, None)
     if wave > 0:
         reminder = db.session.scalar(
             select(CampaignWave).where(

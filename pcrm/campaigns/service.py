@@ -16,10 +16,11 @@ from pcrm.campaigns.audit import record_transition
 from pcrm.campaigns.invitation import survey_problem
 from pcrm.campaigns.jobs import launch_due_campaigns
 from pcrm.campaigns.mailing import check_renders
-from pcrm.campaigns.models import EDITABLE, Campaign, CampaignKind, CampaignStatus
+from pcrm.campaigns.models import EDITABLE, Campaign, CampaignKind, CampaignStatus, Delivery
 from pcrm.campaigns.reconcile import reconcile_campaign
 from pcrm.campaigns.recurrence import BadRule, first_occurrence
 from pcrm.campaigns.sending import send_test_email
+from pcrm.campaigns.sms_measure import check_sms
 from pcrm.campaigns.templating import TemplateProblem
 from pcrm.db import utcnow
 from pcrm.errors import Conflict, Forbidden, Invalid
@@ -66,13 +67,20 @@ def _check_content(campaign: Campaign) -> None:
     problem = survey_problem(campaign)
     if problem:
         raise Invalid(problem)
-    if campaign.kind is CampaignKind.PROMOTIONAL and not campaign.subject.startswith(AD_LABEL):
-        raise Invalid(_("광고성 메일은 제목이 「(광고)」로 시작해야 합니다 (정보통신망법 제50조)."))
     if campaign.recurrence:
         try:
             first_occurrence(campaign.recurrence, campaign.send_at or utcnow())
         except BadRule as error:
             raise Invalid(_("반복 규칙을 이해할 수 없습니다: %(e)s", e=error)) from None
+    if campaign.delivery is not Delivery.SMS:
+        _check_email(campaign)
+    if campaign.texts:
+        check_sms(campaign)
+
+
+def _check_email(campaign: Campaign) -> None:
+    if campaign.kind is CampaignKind.PROMOTIONAL and not campaign.subject.startswith(AD_LABEL):
+        raise Invalid(_("광고성 메일은 제목이 「(광고)」로 시작해야 합니다 (정보통신망법 제50조)."))
     try:
         check_renders(campaign)
     except TemplateProblem as problem:
@@ -88,8 +96,12 @@ def _check_complete(campaign: Campaign) -> None:
         missing.append(_("분야"))
     if campaign.kind is CampaignKind.SURVEY and campaign.survey_id is None:
         missing.append(pgettext("a survey", "설문"))
-    if not campaign.subject.strip() or not campaign.body.strip():
+    if campaign.delivery is not Delivery.SMS and not (
+        campaign.subject.strip() and campaign.body.strip()
+    ):
         missing.append(_("제목과 본문"))
+    if campaign.texts and not campaign.sms_content()[1].strip():
+        missing.append(_("문자 본문"))
     if missing:
         raise Invalid(_("요청하기 전에 채워 주세요: %(m)s", m=", ".join(missing)))
 

@@ -4,6 +4,7 @@ from flask import (
     Blueprint,
     Response,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -16,6 +17,7 @@ from flask_login import current_user
 from pcrm.auth.access import ensure_department, roles_required
 from pcrm.auth.models import Role
 from pcrm.campaigns import disclosure, recurrence, reminders, results, service, undelivered
+from pcrm.campaigns.first_wave import first_wave_counts
 from pcrm.campaigns.forms import (
     ActionForm,
     CampaignForm,
@@ -29,11 +31,13 @@ from pcrm.campaigns.forms import (
 )
 from pcrm.campaigns.invitation import survey_problem
 from pcrm.campaigns.models import Campaign, CampaignStatus
-from pcrm.campaigns.progress import audience_count, progress
+from pcrm.campaigns.progress import progress
+from pcrm.campaigns.sms_measure import editor_sample, sms_summary
 from pcrm.errors import Conflict, Invalid
 from pcrm.extensions import db
 from pcrm.forms import submit
 from pcrm.inputs import page_number, query_int
+from pcrm.messaging.sms_rules import editor_rules
 from pcrm.projects.models import Project
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
@@ -89,8 +93,18 @@ def new():
 
 def _form_page(form: CampaignForm, campaign: Campaign | None):
     """The campaign form; a refused submission answers 422 (nothing was saved)."""
-    page = render_template("campaigns/form.html", form=form, campaign=campaign)
+    choices = [choice.value for choice in form.project_id.choices]
+    project_id = form.project_id.data or (choices[0] if choices else None)
+    page = render_template(
+        "campaigns/form.html", form=form, campaign=campaign, sms=editor_sample(project_id)
+    )
     return page, 422 if form.errors else 200
+
+
+@bp.get("/sms-rules.json")
+def sms_rules():
+    """The SMS byte rule and stand-ins, for the editor's live counter."""
+    return jsonify(editor_rules())
 
 
 @bp.route("/<int:campaign_id>/edit", methods=["GET", "POST"])
@@ -103,6 +117,7 @@ def edit(campaign_id: int):
         form.recurrence.data = campaign.recurrence or ""
         form.segment_id.data = campaign.segment_id or 0
         form.survey_id.data = campaign.survey_id or 0
+        form.load(campaign)
     saved = submit(
         form,
         lambda: service.update_campaign(
@@ -131,7 +146,8 @@ def _show_page(campaign: Campaign, reminder_form: ReminderForm):
         waves=reminders.wave_rows(campaign),
         reminder_form=reminder_form,
         progress=progress(campaign.id),
-        audience=audience_count(campaign) if campaign.launched_at is None else None,
+        by_channel=first_wave_counts(campaign) if campaign.launched_at is None else None,
+        sms=sms_summary(campaign),
         survey_problem=survey_problem(campaign) if campaign.launched_at is None else None,
         review=ReviewForm(),
         comment_form=CommentForm(),

@@ -1,6 +1,7 @@
 """Demo campaigns: two survey campaigns sent (their messages, opens, clicks and the surveys'
 responses agree: pcrm/demo/sent.py; the first with an SMS reminder that went to those who had
-not answered, the second with an e-mail reminder still to go), one awaiting PR approval for a
+not answered, the second with an e-mail reminder still to go), a survey invitation sent by
+text, another by e-mail and by text to those with only a phone, one awaiting PR approval for a
 survey that opens soon, an information draft and the PR office's recurring newsletter. Survey
 campaigns invite to the demo survey of their project (pcrm/demo/surveys.py)."""
 
@@ -11,7 +12,7 @@ from sqlalchemy import select
 
 from pcrm.auth.models import Department, Role, User
 from pcrm.campaigns.audit import record_transition
-from pcrm.campaigns.models import Campaign, CampaignKind, CampaignStatus, CampaignWave
+from pcrm.campaigns.models import Campaign, CampaignKind, CampaignStatus, CampaignWave, Delivery
 from pcrm.campaigns.recurrence import NEWSLETTER, first_occurrence
 from pcrm.db import utcnow
 from pcrm.demo.segments import EVERYONE, POLICY_CUSTOMERS
@@ -81,6 +82,16 @@ SENT = (
 )
 
 
+# (department, campaign name, how it went, sent days ago): survey invitations by text.
+TEXTED = (
+    ("안전치수과", "생활안전체험교육장 인지도 조사 (문자)", Delivery.SMS, 8),
+    ("문화체육과", "응봉산 개나리 축제 만족도 조사", Delivery.MIXED, 5),
+)
+SMS_INVITATION = (
+    "{{ name }}님, 성동구 「{{ project }}」 설문(3분)에 참여해 주세요 {{ survey_link }}"
+)
+
+
 SMS_REMINDER = (
     "{{ name }}님, 마을버스 설문에 아직 답하지 않으셨다면 3분만 내어 주세요 {{ survey_link }}"
 )
@@ -114,20 +125,37 @@ def _reminders(campaign: Campaign, survey: Survey, sent_at, rng: random.Random) 
 
 def _sent_campaign(segment: Segment, entry: tuple, rng: random.Random) -> None:
     department, name, subject, days_ago = entry
+    campaign = _sent(segment, department, name, days_ago, rng, subject=subject, body=SURVEY_BODY)
+    if campaign is not None:
+        _reminders(campaign, campaign.survey, campaign.launched_at, rng)
+
+
+def _texted_campaign(segment: Segment, entry: tuple, rng: random.Random) -> None:
+    department, name, delivery, days_ago = entry
+    if delivery is Delivery.SMS:
+        content = {"channel": Channel.SMS, "body": SMS_INVITATION}
+    else:
+        content = {"subject": "{{ name }}님, 개나리 축제는 어떠셨나요?", "body": SURVEY_BODY}
+        content |= {"sms_to_phone_only": True, "sms_body": SMS_INVITATION}
+    _sent(segment, department, name, days_ago, rng, **content)
+
+
+def _sent(segment, department, name, days_ago, rng, **content) -> Campaign | None:
+    """A survey campaign of the department's project that went `days_ago`, with its messages
+    and answers; None when the project has no published survey."""
     project = _project(department)
     survey = _survey_of(project) if project else None
     if survey is None:
-        return
+        return None
     sent_at = utcnow() - timedelta(days=days_ago)
     campaign = _campaign(
         project, S.SENDING, name=name, kind=CampaignKind.SURVEY, survey_id=survey.id,
-        segment=segment, field_code="survey", subject=subject,
-        body=SURVEY_BODY, send_at=sent_at, launched_at=sent_at,
+        segment=segment, field_code="survey", send_at=sent_at, launched_at=sent_at, **content,
     )  # fmt: skip
     sent = send_survey_campaign(campaign, survey, sent_at, rng)
     _approve(campaign, S.SENT, note=f"{sent}명에게 발송 시작")
     campaign.status, campaign.finished_at = S.SENT, sent_at + timedelta(minutes=4)
-    _reminders(campaign, survey, sent_at, rng)
+    return campaign
 
 
 def _waiting_and_draft(segment: Segment) -> None:
@@ -182,6 +210,8 @@ def load_campaigns(seed: int = 2015) -> int:
         rng = random.Random(seed)
         for entry in SENT:
             _sent_campaign(segment, entry, rng)
+        for entry in TEXTED:
+            _texted_campaign(segment, entry, rng)
         _waiting_and_draft(everyone)
         _newsletter(everyone)
         db.session.commit()

@@ -11,17 +11,18 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Row
+from sqlalchemy import Row, Select
 
 from pcrm.campaigns.batches import NOT_REACHABLE
+from pcrm.campaigns.first_wave import first_wave
 from pcrm.campaigns.models import Campaign, CampaignWave, WaveStatus
-from pcrm.campaigns.progress import audience
 from pcrm.campaigns.waves import wave_audience
 from pcrm.db import bulk_insert, bulk_insert_returning_ids, foreign_keys_checked_after
 from pcrm.demo.surveys import Respondent, record_responses, respondent_propensity
 from pcrm.extensions import db
 from pcrm.messaging.mail import NON_ASCII_LOCAL_PART
 from pcrm.messaging.models import Event, EventKind, Message, MessageStatus, ShortTarget, new_token
+from pcrm.messaging.sens import NOT_A_MOBILE_NUMBER
 from pcrm.messaging.shortlinks import create_short_links
 from pcrm.subscribers.models import Channel, Subscriber
 from pcrm.surveys.models import Answer, Response, Survey
@@ -30,6 +31,7 @@ BOUNCED = 0.04  # hard bounces left after the clean-up of the registry
 MACHINE_OPEN = 0.12  # Apple Mail Privacy Protection fetches every image of every message
 CLICKED_ONLY = 0.07  # followed the link and left without answering
 OPENED_ONLY = 0.25
+TEXT_FAILED = 0.015  # numbers changed or out of service since they signed up
 PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
 NO_SUCH_USER = "550 5.1.1 The email account that you tried to reach does not exist"
 # A few of the undelivered are not hard bounces: (status, SMTP code, reason, attempts). The
@@ -49,10 +51,11 @@ class Outcome:
     machine_open: datetime | None = None
 
 
-def _recipients(campaign: Campaign) -> list[Row]:
-    columns = (Subscriber.id, Subscriber.email, Subscriber.birth_year, Subscriber.gender)
-    columns += (Subscriber.dong_id, Subscriber.kind)
-    query = audience(campaign).with_only_columns(*columns).order_by(Subscriber.id)
+def _recipients(ids: Select) -> list[Row]:
+    """The people `ids` selects, with what their messages and answers need."""
+    columns = (Subscriber.id, Subscriber.email, Subscriber.phone, Subscriber.birth_year)
+    columns += (Subscriber.gender, Subscriber.dong_id, Subscriber.kind)
+    query = ids.with_only_columns(*columns).order_by(Subscriber.id)
     return db.session.execute(query).all()
 
 
@@ -133,13 +136,19 @@ def _respondent(message_id: int, person: Row, outcome: Outcome) -> Respondent:
 def send_survey_campaign(
     campaign: Campaign, survey: Survey, sent_at: datetime, rng: random.Random
 ) -> int:
-    """Write the campaign's messages, events and the survey's responses; returns messages."""
-    people = _recipients(campaign)
-    today = date.today()
-    outcomes = [_outcome(campaign, person, sent_at, rng, today) for person in people]
-    _a_few_others(outcomes)
-    # Short links as an SMS of the campaign would carry, so the demo shows them resolving.
-    return _write(campaign, survey, people, outcomes, rng, wave=0)
+    """Write the campaign's messages on each channel of its first wave (e-mail, texts, or
+    both for a mixed campaign), events and the survey's responses; returns messages."""
+    today, count = date.today(), 0
+    for channel, ids in first_wave(campaign):
+        people = _recipients(ids)
+        if channel is Channel.SMS:
+            outcomes = [_texted(campaign, p, 0, sent_at, rng, today) for p in people]
+        else:
+            outcomes = [_outcome(campaign, person, sent_at, rng, today) for person in people]
+            _a_few_others(outcomes)
+        # Short links as an SMS of the campaign carries, so the demo shows them resolving.
+        count += _write(campaign, survey, people, outcomes, rng, wave=0)
+    return count
 
 
 def _write(campaign, survey, people, outcomes, rng, *, wave: int) -> int:
@@ -162,24 +171,32 @@ def _sms_row(campaign: Campaign, person: Row, wave: int, sent_at: datetime) -> d
     return row | {"address": person.phone, "provider_id": f"demo-{new_token()[:12]}"}
 
 
+def _texted(campaign, person: Row, wave: int, sent_at: datetime, rng, today, pull=1.0) -> Outcome:
+    """One text as it went: a few numbers no longer in service; some follow the link and
+    answer (a text has no open to count). `pull`: how much of their propensity it moves."""
+    row = _sms_row(campaign, person, wave, sent_at)
+    if rng.random() < TEXT_FAILED:
+        row |= {"status": MessageStatus.FAILED.value, "sent_at": None}
+        return Outcome(row | {"provider_id": None, "last_error": NOT_A_MOBILE_NUMBER})
+    answers = respondent_propensity(person.birth_year, _value(person.kind), today) * pull
+    roll = rng.random()
+    if roll < answers + CLICKED_ONLY * pull:
+        row["clicked_at"] = sent_at + timedelta(hours=rng.uniform(0.1, 30))
+        row["opened_at"] = row["clicked_at"]  # a followed link shows it was read
+    if roll < answers:
+        row["responded_at"] = row["clicked_at"] + timedelta(minutes=rng.randint(2, 9))
+    return Outcome(row)
+
+
 def send_sms_reminder(
     campaign: Campaign, survey: Survey, wave: CampaignWave, sent_at: datetime, rng: random.Random
 ) -> int:
     """Write an SMS reminder as it went: to the non-respondents the real rule picks, some of
     whom answered after it (their responses in the survey); returns messages."""
-    columns = (Subscriber.id, Subscriber.email, Subscriber.phone, Subscriber.birth_year)
-    columns += (Subscriber.gender, Subscriber.dong_id, Subscriber.kind)
-    query = wave_audience(campaign, Channel.SMS).with_only_columns(*columns)
-    people = db.session.execute(query.order_by(Subscriber.id)).all()
+    people = _recipients(wave_audience(campaign, Channel.SMS))
     today = date.today()
-    outcomes = []
-    for person in people:
-        row = _sms_row(campaign, person, wave.number, sent_at)
-        # A reminder moves fewer than the invitation did: half its propensity.
-        if rng.random() < respondent_propensity(person.birth_year, _value(person.kind), today) / 2:
-            row["clicked_at"] = sent_at + timedelta(hours=rng.uniform(0.1, 30))
-            row["responded_at"] = row["clicked_at"] + timedelta(minutes=rng.randint(2, 9))
-        outcomes.append(Outcome(row))
+    # A reminder moves fewer than the invitation did: half its propensity.
+    outcomes = [_texted(campaign, p, wave.number, sent_at, rng, today, 0.5) for p in people]
     count = _write(campaign, survey, people, outcomes, rng, wave=wave.number)
     wave.status, wave.materialised_at = WaveStatus.SENT, sent_at
     return count

@@ -31,6 +31,9 @@ PUBLISHED = {
     "성동 마을버스 운영": (-12, 7, False),
     "생활 폐기물 감량 정책": (-12, 7, True),
     "공동주택 활성화 정책": (2, 30, False),
+    # Invited by text, and by e-mail with texts to those with only a phone (demo/campaigns.py).
+    "생활안전체험교육장 운영": (-9, 10, False),
+    "구민주도형 응봉산 개나리 축제": (-6, 14, False),
 }
 
 

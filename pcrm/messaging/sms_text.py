@@ -61,6 +61,14 @@ REPLACEMENTS = {
     "\u2028": "\n",
     "\u2029": "\n",
 }
+# Pictographs (emoji, flags) have no stand-in a text could carry: the editor offers to remove
+# them. Only characters CP949 cannot carry are offered a replacement at all (★ and ☎ stay).
+REMOVED_RANGES = (
+    (0x1F000, 0x1FAFF),  # emoji, playing cards, regional indicators (flags)
+    (0x2600, 0x27BF),  # miscellaneous symbols and dingbats
+    (0x2B00, 0x2BFF),  # arrows and stars used as emoji
+    (0xE0020, 0xE007F),  # tags of subdivision flags
+)
 
 
 class SmsType(StrEnum):
@@ -187,9 +195,12 @@ def sendable(char: str) -> bool:
 
 
 def replacement_for(char: str) -> str | None:
-    """An obvious stand-in CP949 carries: the table, else the compatibility form, else no accent."""
+    """An obvious stand-in CP949 carries: the table, else nothing for a pictograph, else the
+    compatibility form, else no accent. sms_counter.js follows the same steps."""
     if char in REPLACEMENTS:
         return REPLACEMENTS[char]
+    if any(first <= ord(char) <= last for first, last in REMOVED_RANGES):
+        return ""
     for form in ("NFKC", "NFKD"):
         candidate = unicodedata.normalize(form, char)
         if form == "NFKD":  # é -> e: drop the combining accents

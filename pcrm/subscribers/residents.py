@@ -262,6 +262,18 @@ def unsubscribe_field(
     return True
 
 
+def unsubscribe_channel(
+    subscriber: Subscriber, *, channel: Channel, source: ConsentSource, evidence: str
+) -> bool:
+    """Stop one channel (every text, say) at once, the fields kept; False if it was off."""
+    opted = subscriber.sms_opt_in if channel is Channel.SMS else subscriber.email_opt_in
+    if not opted:
+        return False
+    change_consent(subscriber, granted=False, channel=channel, source=source, evidence=evidence)
+    db.session.commit()
+    return True
+
+
 def unsubscribe_all(subscriber: Subscriber, *, source: ConsentSource, evidence: str) -> int:
     """Stop everything: every channel and every field, at once; returns how many changed."""
     events = apply_choices(

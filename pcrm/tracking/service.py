@@ -14,7 +14,7 @@ from pcrm.messaging import shortlinks
 from pcrm.messaging.models import EventKind, Message, ShortTarget
 from pcrm.messaging.service import message_for_token, record_event
 from pcrm.subscribers import residents
-from pcrm.subscribers.models import ConsentSource
+from pcrm.subscribers.models import ConsentSource, InterestField
 from pcrm.tracking.machines import machine_reason
 from pcrm.urls import public_url
 
@@ -121,8 +121,15 @@ def unsubscribe_page(token: str) -> Message:
     return _message(token)
 
 
+def field_of(message: Message) -> InterestField | None:
+    """The field the message's campaign was sent for (what "this field" means on the page)."""
+    code = message.campaign.field_code
+    return db.session.get(InterestField, code) if code else None
+
+
 def unsubscribe(token: str, *, scope: str, source: ConsentSource) -> Message:
-    """Stop this field ("field") or everything ("all") for the message's subscriber, through the
+    """Stop the channel the message came by ("channel"), its field ("field") or everything
+    ("all") for the message's subscriber, through the
     subscribers' own use cases (ledger with its source; at once, also for campaigns still
     sending), then note it on the message; commits."""
     message = _message(token)
@@ -130,6 +137,10 @@ def unsubscribe(token: str, *, scope: str, source: ConsentSource) -> Message:
     evidence = f"message {message.id}, campaign {message.campaign_id}"
     if scope == "all":
         changed = residents.unsubscribe_all(subscriber, source=source, evidence=evidence) > 0
+    elif scope == "channel":
+        changed = residents.unsubscribe_channel(
+            subscriber, channel=message.channel, source=source, evidence=evidence
+        )
     else:
         changed = bool(field) and residents.unsubscribe_field(
             subscriber, field_code=field, source=source, evidence=evidence

@@ -7,6 +7,7 @@ from flask_limiter.util import get_remote_address
 
 from pcrm.auth.access import public
 from pcrm.extensions import csrf, limiter
+from pcrm.i18n import localized
 from pcrm.subscribers.models import ConsentSource
 from pcrm.tracking import service
 from pcrm.tracking.forms import UnsubscribeForm
@@ -58,6 +59,15 @@ def short_link(code: str):
     return redirect(service.follow_short_link(code, _visit()), code=302), NO_STORE
 
 
+def _form(token: str, **kwargs) -> UnsubscribeForm:
+    """The choices in the words of the channel the message came by, naming its field."""
+    message = service.unsubscribe_page(token)
+    field = service.field_of(message)
+    return UnsubscribeForm(
+        channel=message.channel, field=localized(field) if field else None, **kwargs
+    )
+
+
 def _page(token: str, form: UnsubscribeForm, done: bool = False):
     message = service.unsubscribe_page(token)
     preferences = public_url("subscribers.preferences", token=token)
@@ -74,7 +84,7 @@ def _page(token: str, form: UnsubscribeForm, done: bool = False):
 @public
 def unsubscribe(token: str):
     """The unsubscribe page: GET shows the choices and changes nothing; POST applies one."""
-    form = UnsubscribeForm()
+    form = _form(token)
     if form.validate_on_submit():
         service.unsubscribe(token, scope=form.scope.data, source=ConsentSource.UNSUBSCRIBE_LINK)
         return _page(token, form, done=True)
@@ -89,7 +99,7 @@ def one_click(token: str):
     CSRF token, no redirect); a GET or HEAD, as a scanner or a browser makes it, only shows the
     page."""
     if request.method != "POST":
-        return _page(token, UnsubscribeForm(formdata=None))
+        return _page(token, _form(token, formdata=None))
     if request.form.get("List-Unsubscribe") != "One-Click":
         return "Expected List-Unsubscribe=One-Click\n", 400, {"Content-Type": "text/plain"}
     service.unsubscribe(token, scope="field", source=ConsentSource.ONE_CLICK)

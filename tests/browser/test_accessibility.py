@@ -214,6 +214,10 @@ def test_staff_pages(staff_page, assert_accessible):
     sending = create_campaign(
         survey.project, survey_id=survey.id, status=CampaignStatus.SENDING, launched_at=utcnow()
     )
+    mixed = create_campaign(
+        survey.project, survey_id=survey.id, segment=campaign.segment, sms_to_phone_only=True,
+        sms_body="{{ name }}님, 마을버스 설문 {{ survey_link }}",
+    )  # fmt: skip
     create_user("bus@example.kr", Role.DEPARTMENT, create_department("교통정책과", "Transport"))
     paths = (
         "/",
@@ -230,6 +234,8 @@ def test_staff_pages(staff_page, assert_accessible):
         "/campaigns/",
         f"/campaigns/{campaign.id}",
         f"/campaigns/{sending.id}",  # its progress in a frame
+        f"/campaigns/{mixed.id}",  # e-mail, and SMS to those with only a phone: its SMS cost
+        f"/campaigns/{mixed.id}/edit",  # the SMS editor with its live counter
         "/admin/users",
         "/admin/health",
         "/account/two-factor",

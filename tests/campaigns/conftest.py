@@ -4,10 +4,22 @@ from datetime import timedelta
 
 import pytest
 
+from pcrm.auth.models import Role
 from pcrm.db import utcnow
 from pcrm.messaging.quiet_hours import SEOUL
+from tests.factories import create_department, create_project, create_user
 from tests.messaging.conftest import relay  # noqa: F401  (the SMTP relay fixture, shared)
 from tests.messaging.fake_sens import FakeSens
+
+
+@pytest.fixture
+def office(app):
+    transport = create_department("교통행정과", "Transport")
+    culture = create_department("문화체육과", "Culture")
+    create_user("pr@example.kr", Role.PR)
+    create_user("bus@example.kr", Role.DEPARTMENT, transport)
+    create_user("culture@example.kr", Role.DEPARTMENT, culture)
+    return {"bus": create_project(transport), "festival": create_project(culture, "개나리 축제")}
 
 
 @pytest.fixture

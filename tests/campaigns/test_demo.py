@@ -2,7 +2,14 @@ from sqlalchemy import func, select
 
 from pcrm.auth.models import Role
 from pcrm.campaigns.invitation import survey_problem
-from pcrm.campaigns.models import Campaign, CampaignKind, CampaignStatus, CampaignWave, WaveStatus
+from pcrm.campaigns.models import (
+    Campaign,
+    CampaignKind,
+    CampaignStatus,
+    CampaignWave,
+    Delivery,
+    WaveStatus,
+)
 from pcrm.campaigns.progress import funnel, progress
 from pcrm.campaigns.waves import answered_after
 from pcrm.db import utcnow
@@ -10,7 +17,7 @@ from pcrm.demo import load_demo
 from pcrm.demo.campaigns import SENT
 from pcrm.extensions import db
 from pcrm.messaging.models import Event, EventKind, Message, MessageStatus
-from pcrm.subscribers.models import Channel
+from pcrm.subscribers.models import AddressStatus, Channel, Subscriber
 from pcrm.surveys.models import Response
 
 
@@ -134,3 +141,40 @@ def test_the_demo_campaign_page_shows_its_reminder(app, client, sign_in):
     page = client.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
     row = page[page.index("1차</td>") :].split("</tr>")[0]
     assert "문자" in row and f"{reached:,}명" in row and "보냄" in row
+
+
+def _first_wave(name: str) -> tuple[Campaign, dict[Channel, set[int]]]:
+    campaign = db.session.scalar(select(Campaign).where(Campaign.name == name))
+    by_channel: dict[Channel, set[int]] = {}
+    for message in db.session.scalars(
+        select(Message).where(Message.campaign_id == campaign.id, Message.wave == 0)
+    ):
+        by_channel.setdefault(message.channel, set()).add(message.subscriber_id)
+    return campaign, by_channel
+
+
+def test_the_demo_has_a_survey_invitation_sent_by_text_with_answers(app):
+    load_demo(subscribers=1500, seed=7)
+    campaign, by_channel = _first_wave("생활안전체험교육장 인지도 조사 (문자)")
+    assert (campaign.delivery, campaign.status) == (Delivery.SMS, CampaignStatus.SENT)
+    assert set(by_channel) == {Channel.SMS} and len(by_channel[Channel.SMS]) > 100
+    answered = db.session.scalar(
+        select(func.count(Response.id)).where(Response.survey_id == campaign.survey_id)
+    )
+    assert 0 < answered < len(by_channel[Channel.SMS])
+    failed = db.session.scalars(
+        select(Message.last_error).where(
+            Message.campaign_id == campaign.id, Message.status == MessageStatus.FAILED
+        )
+    ).all()
+    assert failed and all(failed)  # a few numbers out of service, each with its reason
+
+
+def test_the_demo_mixed_campaign_texted_only_those_it_could_not_mail(app):
+    load_demo(subscribers=1500, seed=7)
+    campaign, by_channel = _first_wave("응봉산 개나리 축제 만족도 조사")
+    assert campaign.delivery is Delivery.MIXED and campaign.status is CampaignStatus.SENT
+    mailed, texted = by_channel[Channel.EMAIL], by_channel[Channel.SMS]
+    assert mailed and texted and not mailed & texted
+    people = db.session.scalars(select(Subscriber).where(Subscriber.id.in_(texted))).all()
+    assert all(p.email is None or p.email_status is not AddressStatus.VALID for p in people)

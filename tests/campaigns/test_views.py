@@ -27,18 +27,8 @@ from tests.campaigns.factories import (
     create_survey_to_send,
     due_campaign,
 )
-from tests.factories import create_department, create_project, create_user
+from tests.factories import create_user
 from tests.surveys.factories import create_bus_survey, publish
-
-
-@pytest.fixture
-def office(app):
-    transport = create_department("교통행정과", "Transport")
-    culture = create_department("문화체육과", "Culture")
-    create_user("pr@example.kr", Role.PR)
-    create_user("bus@example.kr", Role.DEPARTMENT, transport)
-    create_user("culture@example.kr", Role.DEPARTMENT, culture)
-    return {"bus": create_project(transport), "festival": create_project(culture, "개나리 축제")}
 
 
 def test_department_staff_see_only_their_departments_campaigns(client, auth, office):

@@ -19,8 +19,11 @@ from pcrm.messaging.sms_text import (
 CP949_CHARACTERS = [
     c for c in map(chr, range(0x10000)) if not 0xD800 <= ord(c) < 0xE000 and sendable(c)
 ]
-REPLACEABLE = ["\u2013", "\u2014", "\u00a0", "\u2764", "\u00e9", "\u20a9", "\u200b", "\u2022"]
-NO_STAND_IN = ["\U0001f600", "\U0001f44d", "\u4dc0", "\u0e01"]  # emoji, a hexagram, Thai ko kai
+REPLACEABLE = [
+    *("\u2013", "\u2014", "\u00a0", "\u2764", "\u00e9", "\u20a9", "\u200b", "\u2022"),
+    *("\U0001f600", "\U0001f44d", "\U0001f1f0"),  # emoji and a flag's half: removed
+]
+NO_STAND_IN = ["\u4dc0", "\u0e01", "\u05d0"]  # a hexagram, Thai ko kai, Hebrew alef
 # The same examples on every run, none kept between runs, no deadline on a busy machine.
 property_test = settings(derandomize=True, database=None, deadline=None)
 sendable_text = st.text(alphabet=st.sampled_from(CP949_CHARACTERS), max_size=1200)
@@ -77,11 +80,17 @@ def test_characters_outside_cp949_are_named_with_position_and_a_replacement():
     assert found == [
         (4, "–", "EN DASH", "-"),
         (15, "\u00a0", "NO-BREAK SPACE", " "),
-        (16, "😀", "GRINNING FACE", None),
+        (16, "😀", "GRINNING FACE", ""),
         (21, "é", "LATIN SMALL LETTER E WITH ACUTE", "e"),
         (23, "₩", "WON SIGN", "￦"),
     ]
-    assert result.replaced() is None  # the emoji has no stand-in: nothing is replaced for them
+    assert result.replaced() == "설문 - 참여 부탁드립니다  cafe ￦1,000"  # the emoji removed
+
+
+def test_a_character_without_a_stand_in_leaves_the_text_for_the_writer():
+    result = measure("설문 ䷀ 안내")
+    assert [u.replacement for u in result.unsendable] == [None]
+    assert result.replaced() is None
 
 
 def test_the_replacement_is_offered_never_applied():

@@ -141,7 +141,8 @@ def test_the_opt_out_short_link_leads_to_the_unsubscribe_page(client, message):
     db.session.refresh(message)
     assert message.opened_at is not None and message.clicked_at is None  # leaving, not taking part
     page = client.get(f"/u/{message.token}")
-    assert page.status_code == 200 and "이 분야의 메일만" in page.get_data(as_text=True)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and f"「{message.campaign.name}」 문자를 받으셨습니다" in html
     assert db.session.scalars(select(ConsentEvent)).all() == []  # the page alone changes nothing
 
 

@@ -102,7 +102,8 @@ def test_get_on_the_unsubscribe_links_shows_choices_and_changes_nothing(client, 
         page = client.get(path)
         assert page.status_code == 200
         html = page.get_data(as_text=True)
-        assert "이 분야의 메일만" in html and f"http://pcrm.test/p/{message.token}" in html
+        assert "「여론조사」 분야의 안내 (메일과 문자 모두)" in html
+        assert "메일을 받으셨습니다" in html and f"http://pcrm.test/p/{message.token}" in html
     db.session.refresh(message.subscriber)
     assert {i.code for i in message.subscriber.interests} == {"survey"}
     assert db.session.scalars(select(ConsentEvent)).all() == []
