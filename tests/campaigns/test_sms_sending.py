@@ -17,30 +17,9 @@ from pcrm.queue import BULK
 from pcrm.subscribers.models import AddressStatus, Channel, Subscriber
 from tests.campaigns.conftest import quiet_around_now
 from tests.campaigns.factories import create_campaign, create_segment, create_texters, send_all
-from tests.messaging.fake_sens import FakeSens
 
 pytestmark = pytest.mark.usefixtures("daytime")
 SMS_BODY = "{{ name }}님, 마을버스 설문에 참여해 주세요 {{ survey_link }}"
-
-
-@pytest.fixture
-def sens(app):
-    """SMS through the fake SENS server."""
-    fake = FakeSens()
-    keys = ("SMS_PROVIDER", "SENS_ACCESS_KEY", "SENS_SECRET_KEY", "SENS_SERVICE_ID", "SENS_FROM")
-    saved = {k: app.config.get(k) for k in (*keys, "SENS_BASE_URL", "SENS_MAX_ATTEMPTS")}
-    app.config.update(
-        SMS_PROVIDER="sens",
-        SENS_ACCESS_KEY=fake.access_key,
-        SENS_SECRET_KEY=fake.secret_key,
-        SENS_SERVICE_ID=fake.service_id,
-        SENS_FROM=fake.sender,
-        SENS_BASE_URL=fake.start(),
-        SENS_MAX_ATTEMPTS=1,
-    )
-    yield fake
-    fake.stop()
-    app.config.update(saved)
 
 
 def launch_sms(count=3, **kwargs) -> tuple[Campaign, list[Subscriber]]:
