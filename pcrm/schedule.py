@@ -27,6 +27,7 @@ def _jobs() -> list[PeriodicJob]:
         materialise_due_waves,
         reconcile_campaigns,
     )
+    from pcrm.replies.optouts import sync_opt_out_list
     from pcrm.subscribers.jobs import purge_expired_records
 
     return [
@@ -34,6 +35,7 @@ def _jobs() -> list[PeriodicJob]:
         PeriodicJob(reconcile_campaigns, interval=60),
         PeriodicJob(materialise_due_waves, interval=60),  # reminder waves that are due
         PeriodicJob(poll_delivery_results, interval=120),  # what became of the SMS sent
+        PeriodicJob(sync_opt_out_list, DAY),  # the provider's 080 opt-out list
         PeriodicJob(purge_expired_records, DAY),  # access log past two years, old import files
     ]
 
