@@ -9,6 +9,7 @@ from pcrm.campaigns import service as campaigns
 from pcrm.campaigns.models import CampaignKind, CampaignStatus
 from pcrm.db import utcnow
 from pcrm.extensions import db
+from pcrm.replies.service import record_reply
 from pcrm.subscribers import phones
 from pcrm.subscribers.imports.models import ImportBatch, ImportStatus
 from pcrm.subscribers.models import AddressStatus, NoticeKind
@@ -214,6 +215,8 @@ def test_staff_pages(staff_page, assert_accessible):
         survey.project, survey_id=survey.id, status=CampaignStatus.SENDING, launched_at=utcnow()
     )
     create_user("bus@example.kr", Role.DEPARTMENT, create_department("교통정책과", "Transport"))
+    for text in ("수신거부", "설문 링크가 안 열려요"):
+        record_reply(phone="01055550000", text=text, received_at=utcnow(), source="import")
     paths = (
         "/",
         "/subscribers/",
@@ -232,6 +235,9 @@ def test_staff_pages(staff_page, assert_accessible):
         "/admin/users",
         "/projects/",
         f"/projects/{survey.project_id}",
+        "/sms/replies",
+        "/sms/replies/import",
+        "/sms/optouts/import",
     )
     assert_accessible(staff_page, paths)
 
@@ -246,6 +252,8 @@ def test_staff_pages(staff_page, assert_accessible):
         ("/campaigns/new", "저장"),
         ("/projects/new", "저장"),
         ("/admin/users/new", "저장"),
+        ("/sms/replies/import", "올리기"),
+        ("/sms/optouts/import", "올리기"),
     ],
 )
 def test_staff_forms_with_errors(staff_page, assert_accessible, path, button):
