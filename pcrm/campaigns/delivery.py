@@ -30,11 +30,13 @@ from pcrm.messaging.service import record_event
 from pcrm.messaging.sms import SmsChannel
 from pcrm.subscribers.models import Channel
 
-POLL_LIMIT = 500  # provider ids asked about in one run; the next run takes the rest
+# Provider ids (SENS: requests of up to 100 texts, each text one lookup) asked about in one run,
+# picked at random so that a text whose result never comes cannot hold up the others.
+POLL_LIMIT = 20
 
 
 def awaiting_results(now: datetime) -> list[str]:
-    """Provider ids of SMS sent recently whose result is not in yet, oldest first."""
+    """Provider ids of SMS sent recently whose result is not in yet, at most POLL_LIMIT."""
     since = now - timedelta(days=current_app.config["SMS_RESULT_POLL_DAYS"])
     ids = db.session.scalars(
         select(Message.provider_id)
@@ -45,7 +47,7 @@ def awaiting_results(now: datetime) -> list[str]:
             Message.sent_at >= since,
         )
         .group_by(Message.provider_id)
-        .order_by(func.min(Message.sent_at))
+        .order_by(func.random())
         .limit(POLL_LIMIT)
     ).all()
     db.session.commit()
