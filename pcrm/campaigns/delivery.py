@@ -115,9 +115,9 @@ def apply_result(result: DeliveryResult, *, now: datetime | None = None) -> bool
         return False
     message = db.session.get(Message, message_id)
     record_event(message, EventKind.DELIVERY, detail=detail)
-    db.session.commit()
-    if result.permanent:
+    if result.permanent:  # in the same transaction: the policy commits it all
         policy.apply(message=message, kind=BounceKind.HARD, status=result.reason, source="sens")
+    db.session.commit()
     return True
 
 

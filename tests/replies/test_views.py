@@ -79,6 +79,10 @@ def test_a_bad_push_is_refused_with_a_reason_and_keeps_nothing(app, client):
     assert answer.status_code == 422
     assert "receivedAt" in answer.get_data(as_text=True)
     assert post_signed(client, "/sms/callbacks/replies", {"x": 1}).status_code == 422
+    landline = {"replies": [{"from": "02-2286-0000", "text": "거부", "receivedAt": "2026-11-30"}]}
+    refused = post_signed(client, "/sms/callbacks/replies", landline)
+    assert refused.status_code == 422
+    assert "휴대전화 번호가 아닙니다" in refused.get_data(as_text=True)
     assert reply_count() == 0
 
 
@@ -143,3 +147,11 @@ def test_department_staff_cannot_see_replies(client, sign_in):
     sign_in(Role.DEPARTMENT)
     assert client.get("/sms/replies").status_code in (403, 404)
     assert db.session.scalar(select(func.count(Subscriber.id))) == 0
+
+
+def test_a_damaged_file_is_refused_with_a_reason(client, sign_in, csrf_token):
+    sign_in()
+    for path in ("/sms/replies/import", "/sms/optouts/import"):
+        page = upload(client, csrf_token, path, b"PK\x03\x04 not a workbook", "x.xlsx")
+        assert 'role="alert"' in page and "XLSX" in page
+    assert reply_count() == 0
