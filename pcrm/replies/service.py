@@ -1,12 +1,15 @@
 """SMS replies: each kept once; one that says stop ends SMS consent for its number at once."""
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from pcrm.auth.models import User
 from pcrm.db import utcnow
 from pcrm.errors import Invalid, NotFound
 from pcrm.extensions import db
@@ -17,6 +20,7 @@ from pcrm.replies.models import SmsReply
 from pcrm.replies.optouts import revoke_sms_consent
 from pcrm.subscribers.addresses import normalise_phone
 from pcrm.subscribers.models import Channel, ConsentSource, Subscriber
+from pcrm.subscribers.service import record_view
 
 
 def _fingerprint(phone: str, text: str, received_at: datetime) -> str:
@@ -71,22 +75,27 @@ def record_reply(*, phone: str, text: str, received_at: datetime, source: str) -
     return reply
 
 
-def replies_newest_first() -> Select:
-    """Every reply, newest first (the page paginates it)."""
-    return select(SmsReply).order_by(SmsReply.received_at.desc(), SmsReply.id.desc())
+@dataclass(frozen=True)
+class RepliesPage:
+    page: Pagination  # of SmsReply, newest first
+    people: dict[str, list[Subscriber]]  # who has each number, to show who wrote
+    unread: int
 
 
-def subscribers_by_phone(phones: list[str]) -> dict[str, list[Subscriber]]:
-    """Who has each number, for showing who wrote."""
-    found: dict[str, list[Subscriber]] = {}
+def replies_page(*, user: User, page: int, per_page: int) -> RepliesPage:
+    """One page of replies and who wrote them; the view is in the access log (commits)."""
+    query = select(SmsReply).order_by(SmsReply.received_at.desc(), SmsReply.id.desc())
+    shown = db.paginate(query, page=page, per_page=per_page)
+    phones = list({reply.phone for reply in shown.items})
+    people: dict[str, list[Subscriber]] = {}
     if phones:
         for person in db.session.scalars(select(Subscriber).where(Subscriber.phone.in_(phones))):
-            found.setdefault(person.phone, []).append(person)
-    return found
-
-
-def unread_count() -> int:
-    return db.session.scalar(select(func.count(SmsReply.id)).where(SmsReply.read_at.is_(None)))
+            people.setdefault(person.phone, []).append(person)
+    unread = db.session.scalar(select(func.count(SmsReply.id)).where(SmsReply.read_at.is_(None)))
+    if shown.items:
+        what = _("문자 답장 %(page)d쪽", page=shown.page)
+        record_view(user=user, what=what, record_count=len(shown.items))
+    return RepliesPage(shown, people, unread)
 
 
 def mark_read(reply_id: int) -> SmsReply:

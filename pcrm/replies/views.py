@@ -3,11 +3,12 @@ provider's signed callbacks (delivery results, replies)."""
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from pcrm.auth.access import public, roles_required
 from pcrm.auth.models import PR_OFFICE
 from pcrm.errors import DomainError
-from pcrm.extensions import csrf, db
+from pcrm.extensions import csrf
 from pcrm.inputs import page_number
 from pcrm.replies import callbacks, optouts, service
 from pcrm.replies.forms import FileForm, MarkReadForm
@@ -21,12 +22,8 @@ PAGE_SIZE = 50
 @roles_required(*PR_OFFICE)
 def index():
     """Replies residents texted, newest first: who, what it answers, when, read or not."""
-    page = db.paginate(service.replies_newest_first(), page=page_number(), per_page=PAGE_SIZE)
-    people = service.subscribers_by_phone([reply.phone for reply in page.items])
-    return render_template(
-        "replies/index.html", page=page, people=people, form=MarkReadForm(),
-        unread=service.unread_count(),
-    )  # fmt: skip
+    shown = service.replies_page(user=current_user, page=page_number(), per_page=PAGE_SIZE)
+    return render_template("replies/index.html", shown=shown, form=MarkReadForm())
 
 
 @bp.post("/replies/<int:reply_id>/read")

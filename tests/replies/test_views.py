@@ -12,7 +12,7 @@ from pcrm.messaging.models import MessageStatus
 from pcrm.replies.callbacks import signature
 from pcrm.replies.models import SmsReply
 from pcrm.spreadsheets import csv_bytes, xlsx_bytes
-from pcrm.subscribers.models import Subscriber
+from pcrm.subscribers.models import AccessLog, Subscriber
 from tests.campaigns.factories import create_texters, send_all
 from tests.campaigns.test_sms_sending import launch_sms, messages
 from tests.replies.uploads import upload
@@ -131,6 +131,8 @@ def test_pr_staff_read_replies_with_who_wrote_and_the_campaign_they_answer(
     assert "설문 링크가 안 열려요" in listing and campaign.name in listing
     assert "2030-01-02 09:30" in listing  # Korean time, as written in the file
     assert "수신거부: 0명 문자 수신 동의 철회" in listing
+    (logged,) = db.session.scalars(select(AccessLog).where(AccessLog.what.like("문자 답장%")))
+    assert logged.record_count == 2  # who saw residents' replies is in the access log
     reply_id = db.session.scalar(select(SmsReply.id).where(SmsReply.phone == person.phone))
     client.post(f"/sms/replies/{reply_id}/read", data={"csrf_token": csrf_token("/sms/replies")})
     assert db.session.get(SmsReply, reply_id).read_at is not None
