@@ -46,6 +46,8 @@ def revoke_sms_consent(
 def sync_opt_out_list() -> int:
     """Periodic job: every number on the provider's 080 list loses SMS consent; commits.
     Returns how many subscribers lost it this time."""
+    if not current_app.config["SMS_PROVIDER"]:  # none configured yet: no list to read
+        return 0
     revoked = 0
     for entry in provider().opt_outs():
         via = "080 전화" if entry.via == "call" else "업체 콘솔"

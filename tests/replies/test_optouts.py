@@ -92,3 +92,9 @@ def test_a_consent_given_after_the_import_is_kept_by_the_next_sync(app, sens):
     person.sms_opt_in, person.sms_consented_at = True, utcnow() + timedelta(seconds=1)
     db.session.commit()
     assert sync_opt_out_list() == 0 and opted_in(person)
+
+
+def test_without_an_sms_provider_the_sync_does_nothing(app, monkeypatch):
+    (person,) = create_texters(1)
+    monkeypatch.setitem(app.config, "SMS_PROVIDER", "")
+    assert sync_opt_out_list() == 0 and opted_in(person)
