@@ -64,6 +64,7 @@ def register_blueprints(app: Flask) -> None:
     from pcrm.main.views import bp as main
     from pcrm.outbox.views import bp as outbox
     from pcrm.projects.views import bp as projects
+    from pcrm.replies.views import bp as replies
     from pcrm.subscribers.views import bp as subscribers
     from pcrm.surveys.views import bp as surveys
     from pcrm.tracking.views import bp as tracking
@@ -77,6 +78,7 @@ def register_blueprints(app: Flask) -> None:
         subscribers,
         surveys,
         campaigns,
+        replies,
         tracking,
     ):
         app.register_blueprint(blueprint)

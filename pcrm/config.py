@@ -183,6 +183,15 @@ def sms_settings(environ) -> dict:
         # Reminder e-mails keep the SMS quiet hours too, unless set to 0 (the first e-mail of a
         # campaign goes when staff scheduled it).
         "REMINDER_EMAIL_QUIET_HOURS": environ.get("REMINDER_EMAIL_QUIET_HOURS", "1") != "0",
+        # A text the carrier could not deliver for now (phone off, no signal) is sent again at
+        # most this many times, waiting the backoff (seconds) doubled each time up to the cap.
+        "SMS_RESULT_RETRIES": _int(environ, "SMS_RESULT_RETRIES", 2),
+        "SMS_RESULT_BACKOFF": _int(environ, "SMS_RESULT_BACKOFF", 1800),
+        "SMS_RESULT_BACKOFF_MAX": _int(environ, "SMS_RESULT_BACKOFF_MAX", 6 * 3600),
+        # Results are asked for this long after sending; later the text stays "sent".
+        "SMS_RESULT_POLL_DAYS": _int(environ, "SMS_RESULT_POLL_DAYS", 3),
+        # The shared secret the delivery-result and reply callbacks must present (unset: off).
+        "SMS_CALLBACK_SECRET": environ.get("SMS_CALLBACK_SECRET") or None,
     }
     for name in ("SMS_QUIET_START", "SMS_QUIET_END"):
         try:

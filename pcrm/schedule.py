@@ -21,17 +21,21 @@ DAY = 24 * 3600
 
 def _jobs() -> list[PeriodicJob]:
     # Imported when called: job modules pull in every domain's models and services.
+    from pcrm.campaigns.delivery import poll_delivery_results
     from pcrm.campaigns.jobs import (
         launch_due_campaigns,
         materialise_due_waves,
         reconcile_campaigns,
     )
+    from pcrm.replies.optouts import sync_opt_out_list
     from pcrm.subscribers.jobs import purge_expired_records
 
     return [
         PeriodicJob(launch_due_campaigns, interval=15, queue=URGENT),
         PeriodicJob(reconcile_campaigns, interval=60),
         PeriodicJob(materialise_due_waves, interval=60),  # reminder waves that are due
+        PeriodicJob(poll_delivery_results, interval=120),  # what became of the SMS sent
+        PeriodicJob(sync_opt_out_list, DAY),  # the provider's 080 opt-out list
         PeriodicJob(purge_expired_records, DAY),  # access log past two years, old import files
     ]
 

@@ -37,6 +37,10 @@ PUBLIC_ENDPOINTS = {
     "subscribers.preferences",
     "subscribers.preferences_signed",
     "subscribers.preferences_request",
+    # The SMS provider (or a bridge) pushes delivery results and residents' replies: no session,
+    # but every request signed with SMS_CALLBACK_SECRET (HMAC-SHA256 of the body), or refused.
+    "replies.results_callback",
+    "replies.replies_callback",
 }
 
 

@@ -18,6 +18,12 @@ from pcrm.campaigns.first_wave import first_wave
 from pcrm.campaigns.models import Campaign, CampaignWave, WaveStatus
 from pcrm.campaigns.waves import wave_audience
 from pcrm.db import bulk_insert, bulk_insert_returning_ids, foreign_keys_checked_after
+from pcrm.demo.sms_results import (
+    bounce_dead_numbers,
+    delivery_events,
+    delivery_outcomes,
+    load_replies,
+)
 from pcrm.demo.surveys import Respondent, record_responses, respondent_propensity
 from pcrm.extensions import db
 from pcrm.messaging.mail import NON_ASCII_LOCAL_PART
@@ -118,7 +124,7 @@ def _events(message_id: int, outcome: Outcome) -> list[dict]:
     if row["responded_at"]:
         events.append(base | {"kind": EventKind.RESPONSE.value, "machine": False, "detail": "",
                               "created_at": row["responded_at"]})  # fmt: skip
-    return events
+    return events + delivery_events(base | {"machine": False}, row)
 
 
 def _respondent(message_id: int, person: Row, outcome: Outcome) -> Respondent:
@@ -197,6 +203,9 @@ def send_sms_reminder(
     today = date.today()
     # A reminder moves fewer than the invitation did: half its propensity.
     outcomes = [_texted(campaign, p, wave.number, sent_at, rng, today, 0.5) for p in people]
+    delivery_outcomes([outcome.row for outcome in outcomes], rng)
     count = _write(campaign, survey, people, outcomes, rng, wave=wave.number)
     wave.status, wave.materialised_at = WaveStatus.SENT, sent_at
+    bounce_dead_numbers(campaign.id)
+    load_replies(campaign.id, rng)
     return count

@@ -24,6 +24,7 @@ MENU = (
     MenuItem("projects.index", _l("사업"), EVERYONE),
     MenuItem("surveys.index", _l("설문"), EVERYONE),
     MenuItem("campaigns.index", _l("캠페인"), EVERYONE),
+    MenuItem("replies.index", _l("문자 답장"), PR_OFFICE),
     MenuItem("reports.index", _l("보고서"), EVERYONE),
     MenuItem("admin.users", _l("관리"), (Role.ADMIN,)),
     MenuItem("outbox.mail", _l("메일 보관함"), PR_OFFICE),

@@ -75,6 +75,8 @@ class DeliveryResult:
     provider_id: str
     delivered: bool
     reason: str | None = None
+    to: str | None = None  # E.164, when one provider id covers several messages (a request)
+    permanent: bool = False  # the number can never receive: the phone is marked invalid
 
 
 class Unsendable(ValueError):

@@ -218,6 +218,19 @@ class SensProvider(SmsProvider):
     def delivery_results(self, request_id: str) -> list[Delivery]:
         return self.client.delivery_results(request_id)
 
+    def results(self, provider_ids: Sequence[str]) -> list[DeliveryResult]:
+        """Final results of every message of these requests (SENS's id is the request's);
+        SensUnavailable when SENS does not answer, so nothing is half read."""
+        return [
+            DeliveryResult(
+                request_id, delivered=d.state == "delivered", reason=d.reason, to=d.to,
+                permanent=d.permanent,
+            )
+            for request_id in dict.fromkeys(provider_ids)
+            for d in self.client.delivery_results(request_id)
+            if d.state != "pending"
+        ]  # fmt: skip
+
     def opt_outs(self, since: datetime | None = None) -> list[OptOut]:
         return self.client.opt_outs(since)
 

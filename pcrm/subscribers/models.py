@@ -44,6 +44,7 @@ class ConsentSource(enum.StrEnum):
     UNSUBSCRIBE_LINK = "unsubscribe_link"
     ONE_CLICK = "one_click"
     SMS_REPLY = "sms_reply"
+    OPT_OUT_080 = "opt_out_080"  # the SMS provider's 080 opt-out list (synchronised or a file)
     BOUNCE_POLICY = "bounce_policy"
     ERASURE = "erasure"
 

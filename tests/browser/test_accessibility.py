@@ -9,6 +9,7 @@ from pcrm.campaigns import service as campaigns
 from pcrm.campaigns.models import CampaignKind, CampaignStatus
 from pcrm.db import utcnow
 from pcrm.extensions import db
+from pcrm.replies.service import record_reply
 from pcrm.subscribers import phones
 from pcrm.subscribers.imports.models import ImportBatch, ImportStatus
 from pcrm.subscribers.models import AddressStatus, NoticeKind
@@ -219,6 +220,8 @@ def test_staff_pages(staff_page, assert_accessible):
         sms_body="{{ name }}님, 마을버스 설문 {{ survey_link }}",
     )  # fmt: skip
     create_user("bus@example.kr", Role.DEPARTMENT, create_department("교통정책과", "Transport"))
+    for text in ("수신거부", "설문 링크가 안 열려요"):
+        record_reply(phone="01055550000", text=text, received_at=utcnow(), source="import")
     paths = (
         "/",
         "/subscribers/",
@@ -241,6 +244,9 @@ def test_staff_pages(staff_page, assert_accessible):
         "/account/two-factor",
         "/projects/",
         f"/projects/{survey.project_id}",
+        "/sms/replies",
+        "/sms/replies/import",
+        "/sms/optouts/import",
     )
     assert_accessible(staff_page, paths)
 
@@ -255,6 +261,8 @@ def test_staff_pages(staff_page, assert_accessible):
         ("/campaigns/new", "저장"),
         ("/projects/new", "저장"),
         ("/admin/users/new", "저장"),
+        ("/sms/replies/import", "올리기"),
+        ("/sms/optouts/import", "올리기"),
     ],
 )
 def test_staff_forms_with_errors(staff_page, assert_accessible, path, button):

@@ -54,12 +54,16 @@ class FakeSens:
         self.answers: list[int] = []  # statuses of every send attempt, in order
         self.messages: dict[str, dict] = {}  # messageId -> record
         self.dead_numbers: set[str] = set()  # domestic digits that fail as 결번 (3001)
+        # domestic digits -> how many more messages to them fail as 전원 꺼짐/음영지역 (3002)
+        self.unreachable: dict[str, int] = {}
+        self.processing: set[str] = set()  # domestic digits whose messages stay PROCESSING
         self.throttle = 0  # answer this many next requests with 429
         self.retry_after = "0"
         self.down = False  # answer everything with 503
         self.send_status: int | None = None  # answer sends with this gateway status instead
         self.hold: threading.Event | None = None  # accept a send, then answer once it is set
         self.opt_outs: list[dict] = []
+        self.outcomes: dict[str, str] = {}  # messageId -> its carrier result code, at send
         self.lock = threading.Lock()
         self.server = None
 
@@ -130,6 +134,7 @@ class FakeSens:
         now = datetime.now(SEOUL).strftime("%Y-%m-%d %H:%M:%S")
         for item in body["messages"]:
             message_id = str(uuid.uuid4())
+            self.outcomes[message_id] = self._outcome(item["to"])
             self.messages[message_id] = {
                 "requestId": request_id, "messageId": message_id, "requestTime": now,
                 "contentType": body.get("contentType", "COMM"), "type": body["type"].upper(),
@@ -158,15 +163,27 @@ class FakeSens:
         message = self.messages.get(message_id)
         if message is None:
             return failure(404, "300", "Not Found")
-        dead = message["to"] in self.dead_numbers
-        done = datetime.now(SEOUL).strftime("%Y-%m-%d %H:%M:%S")
-        record = message | {
-            "status": "COMPLETED", "statusCode": "3001" if dead else "0",
-            "statusName": "fail" if dead else "success",
-            "statusMessage": RESULTS["3001"][0] if dead else "성공",
-            "completeTime": done, "telcoCode": "SKT",
-        }  # fmt: skip
+        code = self.outcomes.get(message_id, "0")
+        if message["to"] in self.processing:
+            record = message | {"status": "PROCESSING"}
+        else:
+            done = datetime.now(SEOUL).strftime("%Y-%m-%d %H:%M:%S")
+            record = message | {
+                "status": "COMPLETED", "statusCode": code,
+                "statusName": "success" if code == "0" else "fail",
+                "statusMessage": RESULTS[code][0] if code in RESULTS else "성공",
+                "completeTime": done, "telcoCode": "SKT",
+            }  # fmt: skip
         return _json({"statusCode": "200", "statusName": "success", "messages": [record]})
+
+    def _outcome(self, digits: str) -> str:
+        """The carrier result a message to this number will have: 결번, 전원 꺼짐 or success."""
+        if digits in self.dead_numbers:
+            return "3001"
+        if self.unreachable.get(digits, 0) > 0:
+            self.unreachable[digits] -= 1
+            return "3002"
+        return "0"
 
     def unsubscribes(self, request: Request) -> Response:
         size = int(request.args.get("pageSize", 100))

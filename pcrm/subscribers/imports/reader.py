@@ -62,6 +62,8 @@ def _text(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    if isinstance(value, datetime) and value.time() != datetime.min.time():
+        return value.isoformat(sep=" ")  # a time of day is kept (an SMS reply's arrival)
     if isinstance(value, datetime | date):
         return value.date().isoformat() if isinstance(value, datetime) else value.isoformat()
     return str(value).strip()
