@@ -69,25 +69,29 @@ def feedback_report(message: Message, context: dict) -> Report:
     )
 
 
-def free_text_failures(message: Message, text: str) -> tuple[Failure, ...]:
-    """The failed recipients of a non-standard bounce with what its text says of each."""
+def free_text_failures(
+    message: Message, text: str, *, delayed: bool = False
+) -> tuple[Failure, ...]:
+    """The failed recipients of a non-standard bounce with what its text says of each
+    (`delayed`: the report is a delay warning, so every one of them is soft)."""
     try:
         temporary, permanent = all_failures(message)
     except Exception:  # a detector tripping on odd input: fall back to the text alone
         temporary, permanent = frozenset(), frozenset()
     found = {_decode(a): True for a in temporary} | {_decode(a): False for a in permanent}
+    found = {a: late for a, late in found.items() if a}
     for value in message.get_all("X-Failed-Recipients") or ():
         found.update(dict.fromkeys((a for a in ADDRESS.findall(str(value))), False))
-    found = {a: delayed for a, delayed in found.items() if a and not _NOT_RECIPIENT.search(a)}
+    found = {a: late for a, late in found.items() if not _NOT_RECIPIENT.search(a)}
     if not found:
         found = dict.fromkeys(_text_recipients(message, text), False)
     failures = []
-    for recipient, delayed in list(found.items())[:_MAX_RECIPIENTS]:
+    for recipient, late in list(found.items())[:_MAX_RECIPIENTS]:
         said = _window(text, recipient)
         if codes.status_from_text(said) is None:  # the reason is written elsewhere, or once
             said = text
         status = codes.status_from_text(said)
-        kind = codes.kind_for(status, said, delayed=delayed)
+        kind = codes.kind_for(status, said, delayed=late or delayed)
         failures.append(Failure(recipient, kind, status, " ".join(said.split())[:500]))
     return tuple(failures)
 

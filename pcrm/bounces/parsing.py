@@ -80,16 +80,21 @@ def _read(message: Message) -> Report:
 
 
 def _free_text(message: Message, text: str, context: dict) -> Report:
-    why_not = signs.not_a_bounce(message, context["subject"])
-    from_mailer = signs.from_mailer(message, context["sender"])
-    if not from_mailer and (why_not or not signs.bounce_subject(context["subject"])):
+    subject = context["subject"]
+    why_not = signs.not_a_bounce(message, subject)
+    from_mailer = signs.from_mailer(message, context["sender"]) and not signs.person_subject(
+        subject
+    )
+    if not from_mailer and (why_not or not signs.bounce_subject(subject)):
         return Report(BounceKind.NONE, why=why_not or "일반 회신 (반송 아님)", **context)
-    failures = free_text_failures(message, text)
+    delayed = signs.delay_subject(subject)
+    failures = free_text_failures(message, text, delayed=delayed)
     if not failures:
         status = codes.status_from_text(text)
         if status is None and why_not:
             return Report(BounceKind.NONE, why=why_not, **context)
-        failures = (Failure(None, codes.kind_for(status, text), status, text[:300].strip()),)
+        kind = codes.kind_for(status, text, delayed=delayed)
+        failures = (Failure(None, kind, status, " ".join(text.split())[:500]),)
     return _bounce(failures, context)
 
 

@@ -30,25 +30,44 @@ _AUTO_SUBJECT = re.compile(
 _CHALLENGE = re.compile(
     r"please confirm (your|that)|confirm your (message|e-?mail|address)|verify (you|your|that)"
     r"|challenge|sender verification|anti-?spam (verification|confirmation)|spam ?arrest"
+    r"|verification required|requires? verification|awaiting verification|guest list"
     r"|발신자 (확인|인증)|본인 확인 요청",
     re.IGNORECASE,
 )
 _MODERATION = re.compile(
     r"awaits? moderat|held for moderat|pending moderat|requires approval|moderator approval"
+    r"|(has been|is being) held|needs approval"
     r"|post to .* requires|승인 대기|관리자 승인",
     re.IGNORECASE,
 )
 _PERSON_PREFIX = re.compile(r"^\s*(re|fwd?|aw|wg|tr|sv|답장|회신|전달)\s*:", re.IGNORECASE)
-_RECEIPT_SUBJECT = re.compile(r"^(read|읽음|읽은 메일|열람 확인|delivered)\s*:", re.IGNORECASE)
+_RECEIPT_SUBJECT = re.compile(
+    r"^(read|not read|읽음|읽지 않음|읽은 메일|열람 확인|수신 확인|delivered|relayed)\s*:"
+    r"|return receipt|read receipt|disposition notification",
+    re.IGNORECASE,
+)
+_DELAY_SUBJECT = re.compile(
+    r"delay|warning|still being retried|not yet (been )?delivered|지연|경고", re.IGNORECASE
+)
 
 
 def from_mailer(message: Message, sender: str) -> bool:
     return bool(_MAILER.search(sender)) or bool(message.get("X-Failed-Recipients"))
 
 
+def person_subject(subject: str) -> bool:
+    """A person's reply or forward ("Re:", "Fwd:", "답장:")."""
+    return bool(_PERSON_PREFIX.match(subject))
+
+
+def delay_subject(subject: str) -> bool:
+    """A warning that delivery is late, not that it failed."""
+    return bool(_DELAY_SUBJECT.search(subject))
+
+
 def bounce_subject(subject: str) -> bool:
     """A bounce's subject, but not a person's reply to or forward of one."""
-    return not _PERSON_PREFIX.match(subject) and bool(_BOUNCE_SUBJECT.search(subject))
+    return not person_subject(subject) and bool(_BOUNCE_SUBJECT.search(subject))
 
 
 def not_a_bounce(message: Message, subject: str) -> str | None:

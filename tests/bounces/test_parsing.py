@@ -120,3 +120,54 @@ def test_read_never_raises_on_a_cut_or_damaged_bounce(name, at):
         assert report.kind in BounceKind
         if report.kind is BounceKind.NONE:
             assert report.failures == ()
+
+
+def plain(sender: str, subject: str, body: str, headers: str = "") -> bytes:
+    return (
+        f"From: {sender}\r\nTo: bounces+{'T' * 24}@pcrm.local\r\nSubject: {subject}\r\n{headers}"
+        f"Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("raw", "why"),
+    [
+        (
+            plain("Boxbe <noreply@boxbe.com>", "Request to join my guest list", "Verify you..."),
+            "챌린지",
+        ),
+        (plain("x@example.org", "Your message requires verification", "Click."), "챌린지"),
+        (
+            plain("list-owner@example.org", "Your message has been held", "Post by non-member"),
+            "승인",
+        ),
+        (plain("b@example.org", "Not read: survey", "Your message was deleted unread."), "읽음"),
+        (plain("c@example.org", "Return Receipt (displayed) - survey", "Displayed."), "읽음"),
+        # The postmaster writing back as a person is a person, whatever words they quote.
+        (
+            plain("postmaster@example.org", "Re: survey", "550 5.1.1 user unknown? No, we exist."),
+            "회신",
+        ),
+    ],
+)
+def test_challenges_moderation_receipts_and_people_are_no_bounce(raw, why):
+    report = read(raw)
+    assert report.kind is BounceKind.NONE and why in report.why
+
+
+def test_a_free_text_delay_warning_is_soft_whatever_it_quotes():
+    body = (
+        "This message was created automatically by mail delivery software.\r\n"
+        "A message that you sent has not yet been delivered to one or more of its\r\n"
+        "recipients after more than 24 hours on the queue on mx.example.de.\r\n\r\n"
+        "  slow@example.de\r\n    host mx.example.de: 550 5.1.1 temporarily unknown\r\n"
+    )
+    report = read(
+        plain(
+            "Mail Delivery System <Mailer-Daemon@mx.example.de>",
+            "Warning: message 1vQ delayed 24 hours",
+            body,
+        )
+    )
+    assert report.kind is BounceKind.SOFT
+    assert [f.recipient for f in report.failures] == ["slow@example.de"]
