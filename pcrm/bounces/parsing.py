@@ -22,6 +22,8 @@ LOCAL_TAG = r"([A-Za-z0-9_-]{16,64})@"
 VERP = re.compile(r"bounces\+" + LOCAL_TAG, re.IGNORECASE)
 OUR_ADDRESS = re.compile(r"(?:bounces|unsubscribe)\+" + LOCAL_TAG, re.IGNORECASE)
 MESSAGE_ID = re.compile(r"^[ \t>]*Message-ID:[ \t]*\n?[ \t]*(<[^<>\s]+>)", re.IGNORECASE | re.M)
+# Control bytes that mail text never holds (tab, LF, VT, FF and CR are allowed).
+CONTROL_BYTES = bytes([*range(9), *range(14, 32)])
 ENVELOPE = ("X-Original-To", "Delivered-To", "Envelope-To", "X-Envelope-To", "To", "Return-Path")
 
 
@@ -43,7 +45,8 @@ def _refused(reason: str) -> Report:
 
 def _unreadable(raw: bytes, message: Message) -> str | None:
     head = raw[:8192]
-    if b"\x00" in head or sum(b < 9 or 13 < b < 32 for b in head) > len(head) // 20:
+    controls = len(head) - len(head.translate(None, CONTROL_BYTES))
+    if b"\x00" in head or controls > len(head) // 20:
         return "이메일이 아닌 이진 데이터입니다"
     if not any(message.get(name) for name in ("From", "To", "Subject", "Date", "Received")):
         return "이메일 형식이 아닙니다 (머리글이 없음)"
