@@ -2,16 +2,18 @@
 
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
 from pcrm.bounces.files import UnreadableFile, messages
-from pcrm.bounces.ingest import Ingested, ingest
+from pcrm.bounces.ingest import Ingested, ingest_many
 from pcrm.bounces.report import BounceKind
 from pcrm.schema import ensure_migrated
 
+BATCH = 200
 bounces_cli = AppGroup("bounces", help="Bounces, complaints and other returned mail.")
 
 
@@ -30,14 +32,26 @@ def ingest_files(paths: tuple[Path, ...], dry_run: bool, as_json: bool):
     failed = False
     for path in paths:
         try:
-            for raw in messages(path):
-                result = ingest(raw, source=f"file:{path.name}", dry_run=dry_run)
-                click.echo(_json(path, result) if as_json else _line(path, result, dry_run))
+            for batch in _batches(messages(path)):
+                for result in ingest_many(batch, source=f"file:{path.name}", dry_run=dry_run):
+                    click.echo(_json(path, result) if as_json else _line(path, result, dry_run))
         except UnreadableFile as error:
             click.echo(str(error), err=True)
             failed = True
     if failed:
         sys.exit(1)
+
+
+def _batches(raws: Iterator[bytes]) -> Iterator[list[bytes]]:
+    """Messages in batches of BATCH: one transaction each, and a bounded amount in memory."""
+    batch: list[bytes] = []
+    for raw in raws:
+        batch.append(raw)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _json(path: Path, result: Ingested) -> str:

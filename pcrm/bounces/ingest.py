@@ -1,12 +1,14 @@
 """The one path returned mail takes, wherever it came from: parse, match, apply, record.
 
-Idempotent and atomic: the message's digest is claimed first (a unique row), the policy runs,
-and both are committed in ONE transaction, so the same bytes ingested twice (a re-run, a crash
-before the mailbox move, two pollers at once) change nothing the second time, and a crash
-midway leaves neither the record nor half the policy behind.
+Idempotent and atomic: each message's digest is recorded (a unique row) with what was done to
+it, in the same transaction as the policy it applied, so the same bytes ingested twice (a
+re-run, a crash before the mailbox move, two pollers at once) change nothing the second time,
+and a crash midway leaves neither the record nor half the policy behind. `ingest_many` does a
+batch (an mbox, a poll) in one transaction: one commit instead of one per message.
 """
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import current_app
@@ -33,29 +35,53 @@ def digest(raw: bytes) -> str:
 
 def ingest(raw: bytes, *, source: str, dry_run: bool = False) -> Ingested:
     """Read one returned message and act on it (nothing changes on a dry run); commits."""
+    return ingest_many([raw], source=source, dry_run=dry_run)[0]
+
+
+def ingest_many(raws: Sequence[bytes], *, source: str, dry_run: bool = False) -> list[Ingested]:
+    """`ingest` for a batch, in one transaction; the results in the same order."""
     max_bytes = current_app.config.get("BOUNCE_MAX_BYTES", parsing.DEFAULT_MAX_BYTES)
-    report = parsing.read(raw, max_bytes=max_bytes)
+    reports = [parsing.read(raw, max_bytes=max_bytes) for raw in raws]
     if dry_run:
-        return Ingested(report, None, message_ids=tuple(m.id for m in _matched(report)))
-    key = digest(raw)
-    seen = db.session.scalar(db.select(InboundMail).where(InboundMail.digest == key))
-    if seen is not None:
-        return Ingested(report, seen.state, duplicate=True, inbound_id=seen.id)
-    inbound = _record(report, raw, key, source, too_large=len(raw) > max_bytes)
+        return [Ingested(r, None, message_ids=tuple(m.id for _, m in _pairs(r))) for r in reports]
     try:
-        # Claim the digest before acting: a concurrent ingest of the same bytes waits here
-        # and then fails, rolling back everything it did.
-        db.session.add(inbound)
-        db.session.flush()
-        matched = _apply(report, inbound, source)
+        results = _record_all(raws, reports, source, max_bytes)
         db.session.commit()
-    except IntegrityError:
+    except IntegrityError:  # a digest recorded meanwhile by another ingest of the same bytes
         db.session.rollback()
-        return Ingested(report, None, duplicate=True)
-    return Ingested(report, inbound.state, inbound_id=inbound.id, message_ids=matched)
+        if len(raws) == 1:
+            return [Ingested(reports[0], None, duplicate=True)]
+        return [ingest(raw, source=source) for raw in raws]  # one by one: only it is skipped
+    except Exception:
+        db.session.rollback()  # nothing half-done stays in the session either
+        raise
+    return results
 
 
-def _record(report: Report, raw: bytes, key: str, source: str, *, too_large: bool) -> InboundMail:
+def _record_all(raws, reports, source: str, max_bytes: int) -> list[Ingested]:
+    keys = [digest(raw) for raw in raws]
+    known = db.select(InboundMail.digest, InboundMail.id, InboundMail.state)
+    seen = {
+        row.digest: row for row in db.session.execute(known.where(InboundMail.digest.in_(keys)))
+    }
+    pending: list[tuple[Report, str, bool, tuple[int, ...]]] = []
+    with db.session.no_autoflush:  # written in one flush at the end, not one per query
+        for raw, report, key in zip(raws, reports, keys, strict=True):
+            if key in seen:  # recorded before, or earlier in this batch
+                pending.append((report, key, True, ()))
+                continue
+            inbound = _inbound(report, raw, key, source, too_large=len(raw) > max_bytes)
+            seen[key] = inbound
+            db.session.add(inbound)
+            pending.append((report, key, False, _apply(report, inbound, source)))
+    db.session.flush()
+    return [
+        Ingested(report, seen[key].state, duplicate, seen[key].id, matched)
+        for report, key, duplicate, matched in pending
+    ]
+
+
+def _inbound(report: Report, raw: bytes, key: str, source: str, *, too_large: bool) -> InboundMail:
     first = report.failures[0] if report.failures else None
     return InboundMail(
         digest=key,
@@ -90,13 +116,10 @@ def _apply(report: Report, inbound: InboundMail, source: str) -> tuple[int, ...]
 
 
 def _pairs(report: Report):
+    """(failure, our message) for each failure of a bounce or complaint that names one."""
+    if report.kind is BounceKind.NONE:
+        return
     for failure in report.failures:
         message = matching.match(report, failure)
         if message is not None:
             yield failure, message
-
-
-def _matched(report: Report) -> list:
-    if report.kind is BounceKind.NONE:
-        return []
-    return [message for _, message in _pairs(report)]
