@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from pcrm.bounces import ingest as ingest_module
-from pcrm.bounces.ingest import ingest
+from pcrm.bounces.ingest import ingest, ingest_many
 from pcrm.bounces.models import InboundMail, InboundState
 from pcrm.bounces.report import BounceKind
 from pcrm.extensions import db
@@ -167,3 +167,17 @@ def test_a_dry_run_matches_but_changes_nothing(app, smtp_server):
     )
     assert result.state is None and result.message_ids == (message.id,)
     assert count(InboundMail) == 0 and count(Suppression) == 0 and statuses() == before
+
+
+def test_a_batch_is_one_transaction_that_skips_what_it_has_seen(app, smtp_server):
+    messages, _ = sent_messages(smtp_server, count=3)
+    bounces = [dsn(to=verp(m), failures=[(m.address, "failed", "5.1.1")]) for m in messages]
+    ingest(bounces[0], source="test")
+
+    results = ingest_many([bounces[0], bounces[1], bounces[1], bounces[2]], source="test")
+
+    assert [r.duplicate for r in results] == [True, False, True, False]
+    assert results[1].inbound_id == results[2].inbound_id
+    assert [r.state for r in results] == [InboundState.APPLIED] * 4
+    assert count(InboundMail) == 3 and count(Suppression) == 3
+    assert all(is_suppressed("email", m.address) for m in messages)
