@@ -43,7 +43,10 @@ def ingest_many(raws: Sequence[bytes], *, source: str, dry_run: bool = False) ->
     max_bytes = current_app.config.get("BOUNCE_MAX_BYTES", parsing.DEFAULT_MAX_BYTES)
     reports = [parsing.read(raw, max_bytes=max_bytes) for raw in raws]
     if dry_run:
-        return [Ingested(r, None, message_ids=tuple(m.id for _, m in _pairs(r))) for r in reports]
+        known = matching.known_for(reports)
+        return [
+            Ingested(r, None, message_ids=tuple(m.id for _, m in _pairs(r, known))) for r in reports
+        ]
     try:
         results = _record_all(raws, reports, source, max_bytes)
         db.session.commit()
@@ -65,6 +68,10 @@ def _record_all(raws, reports, source: str, max_bytes: int) -> list[Ingested]:
         row.digest: row for row in db.session.execute(known.where(InboundMail.digest.in_(keys)))
     }
     pending: list[tuple[Report, str, bool, tuple[int, ...]]] = []
+    fresh = zip(reports, keys, strict=True)
+    known = matching.known_for(
+        r for r, k in fresh if k not in seen and r.kind is not BounceKind.NONE
+    )
     with db.session.no_autoflush:  # written in one flush at the end, not one per query
         for raw, report, key in zip(raws, reports, keys, strict=True):
             if key in seen:  # recorded before, or earlier in this batch
@@ -73,7 +80,7 @@ def _record_all(raws, reports, source: str, max_bytes: int) -> list[Ingested]:
             inbound = _inbound(report, raw, key, source, too_large=len(raw) > max_bytes)
             seen[key] = inbound
             db.session.add(inbound)
-            pending.append((report, key, False, _apply(report, inbound, source)))
+            pending.append((report, key, False, _apply(report, inbound, source, known)))
     db.session.flush()
     return [
         Ingested(report, seen[key].state, duplicate, seen[key].id, matched)
@@ -97,13 +104,13 @@ def _inbound(report: Report, raw: bytes, key: str, source: str, *, too_large: bo
     )
 
 
-def _apply(report: Report, inbound: InboundMail, source: str) -> tuple[int, ...]:
+def _apply(report: Report, inbound: InboundMail, source: str, known) -> tuple[int, ...]:
     """Run the policy once per matched message; the caller commits."""
     if report.kind is BounceKind.NONE:
         return ()
     inbound.state = InboundState.UNMATCHED
     done: list[int] = []
-    for failure, message in _pairs(report):
+    for failure, message in _pairs(report, known):
         if message.id in done:
             continue
         done.append(message.id)
@@ -115,11 +122,11 @@ def _apply(report: Report, inbound: InboundMail, source: str) -> tuple[int, ...]
     return tuple(done)
 
 
-def _pairs(report: Report):
+def _pairs(report: Report, known: matching.Known):
     """(failure, our message) for each failure of a bounce or complaint that names one."""
     if report.kind is BounceKind.NONE:
         return
     for failure in report.failures:
-        message = matching.match(report, failure)
+        message = matching.match(report, failure, known=known)
         if message is not None:
             yield failure, message
