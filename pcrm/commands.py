@@ -85,11 +85,12 @@ def demo_data(subscriber_count, seed):
 
 
 def register(app: Flask) -> None:
+    from pcrm.bounces.commands import bounces_cli
     from pcrm.messaging.commands import sms_cli
     from pcrm.replies.commands import optouts_cli
     from pcrm.subscribers.commands import subscribers_cli
 
     sms_cli.add_command(optouts_cli)
 
-    for command in (create_user, worker, demo_data, subscribers_cli, sms_cli):
+    for command in (create_user, worker, demo_data, subscribers_cli, sms_cli, bounces_cli):
         app.cli.add_command(command)

@@ -135,6 +135,7 @@ def from_environment(instance_path: Path, environ=os.environ) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Asia/Seoul",
         "LANGUAGES": ("ko", "en"),
         "MAX_CONTENT_LENGTH": _int(environ, "MAX_UPLOAD_BYTES", 32 * 1024 * 1024),
+        "BOUNCE_MAX_BYTES": _int(environ, "BOUNCE_MAX_BYTES", 5 * 1024 * 1024),
         # An import's table, checked by the import job before anything is written.
         "IMPORT_MAX_ROWS": _int(environ, "IMPORT_MAX_ROWS", 200_000),
         "IMPORT_MAX_COLUMNS": _int(environ, "IMPORT_MAX_COLUMNS", 100),

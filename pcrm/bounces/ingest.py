@@ -1,13 +1,17 @@
 """The one path returned mail takes, wherever it came from: parse, match, apply, record.
 
-Idempotent: a message's digest is recorded with what was done in the same transaction, so the
-same bytes ingested twice (a re-run, a crash before the mailbox move) change nothing the second
-time.
+Idempotent and atomic: each message's digest is recorded (a unique row) with what was done to
+it, in the same transaction as the policy it applied, so the same bytes ingested twice (a
+re-run, a crash before the mailbox move, two pollers at once) change nothing the second time,
+and a crash midway leaves neither the record nor half the policy behind. `ingest_many` does a
+batch (an mbox, a poll) in one transaction: one commit instead of one per message.
 """
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from pcrm.bounces import matching, parsing, policy
@@ -22,6 +26,7 @@ class Ingested:
     state: InboundState | None  # None on a dry run
     duplicate: bool = False
     inbound_id: int | None = None
+    message_ids: tuple[int, ...] = ()  # our messages the report was matched to
 
 
 def digest(raw: bytes) -> str:
@@ -30,39 +35,98 @@ def digest(raw: bytes) -> str:
 
 def ingest(raw: bytes, *, source: str, dry_run: bool = False) -> Ingested:
     """Read one returned message and act on it (nothing changes on a dry run); commits."""
-    report = parsing.read(raw)
+    return ingest_many([raw], source=source, dry_run=dry_run)[0]
+
+
+def ingest_many(raws: Sequence[bytes], *, source: str, dry_run: bool = False) -> list[Ingested]:
+    """`ingest` for a batch, in one transaction; the results in the same order."""
+    max_bytes = current_app.config.get("BOUNCE_MAX_BYTES", parsing.DEFAULT_MAX_BYTES)
+    reports = [parsing.read(raw, max_bytes=max_bytes) for raw in raws]
     if dry_run:
-        return Ingested(report, None)
-    key = digest(raw)
-    seen = db.session.scalar(db.select(InboundMail).where(InboundMail.digest == key))
-    if seen is not None:
-        return Ingested(report, seen.state, duplicate=True, inbound_id=seen.id)
+        known = matching.known_for(reports)
+        return [
+            Ingested(r, None, message_ids=tuple(m.id for _, m in _pairs(r, known))) for r in reports
+        ]
+    try:
+        results = _record_all(raws, reports, source, max_bytes)
+        db.session.commit()
+    except IntegrityError:  # a digest recorded meanwhile by another ingest of the same bytes
+        db.session.rollback()
+        if len(raws) == 1:
+            return [Ingested(reports[0], None, duplicate=True)]
+        return [ingest(raw, source=source) for raw in raws]  # one by one: only it is skipped
+    except Exception:
+        db.session.rollback()  # nothing half-done stays in the session either
+        raise
+    return results
+
+
+def _record_all(raws, reports, source: str, max_bytes: int) -> list[Ingested]:
+    keys = [digest(raw) for raw in raws]
+    known = db.select(InboundMail.digest, InboundMail.id, InboundMail.state)
+    seen = {
+        row.digest: row for row in db.session.execute(known.where(InboundMail.digest.in_(keys)))
+    }
+    pending: list[tuple[Report, str, bool, tuple[int, ...]]] = []
+    fresh = zip(reports, keys, strict=True)
+    known = matching.known_for(
+        r for r, k in fresh if k not in seen and r.kind is not BounceKind.NONE
+    )
+    with db.session.no_autoflush:  # written in one flush at the end, not one per query
+        for raw, report, key in zip(raws, reports, keys, strict=True):
+            if key in seen:  # recorded before, or earlier in this batch
+                pending.append((report, key, True, ()))
+                continue
+            inbound = _inbound(report, raw, key, source, too_large=len(raw) > max_bytes)
+            seen[key] = inbound
+            db.session.add(inbound)
+            pending.append((report, key, False, _apply(report, inbound, source, known)))
+    db.session.flush()
+    return [
+        Ingested(report, seen[key].state, duplicate, seen[key].id, matched)
+        for report, key, duplicate, matched in pending
+    ]
+
+
+def _inbound(report: Report, raw: bytes, key: str, source: str, *, too_large: bool) -> InboundMail:
     first = report.failures[0] if report.failures else None
-    inbound = InboundMail(
+    return InboundMail(
         digest=key,
         source=source[:200],
         kind=report.kind,
         state=InboundState.NOT_BOUNCE,
-        recipient=first.recipient if first else None,
-        status=first.status if first else None,
+        recipient=first.recipient[:254] if first and first.recipient else None,
+        status=first.status[:20] if first and first.status else None,
         why=report.why[:300],
         subject=report.subject[:300],
         sender=report.sender[:254],
-        raw=raw,
+        raw=None if too_large else raw,  # refused for its size: not kept either
     )
-    if report.kind is not BounceKind.NONE:
-        inbound.state = InboundState.UNMATCHED
-        for failure in report.failures:
-            message = matching.match(report, failure)
-            if message is None:
-                continue
-            inbound.message_id = inbound.message_id or message.id
-            inbound.state = InboundState.APPLIED
-            policy.apply(message=message, kind=failure.kind, status=failure.status, source=source)
-    db.session.add(inbound)
-    try:
-        db.session.commit()
-    except IntegrityError:  # the same message ingested at the same moment elsewhere
-        db.session.rollback()
-        return Ingested(report, None, duplicate=True)
-    return Ingested(report, inbound.state, inbound_id=inbound.id)
+
+
+def _apply(report: Report, inbound: InboundMail, source: str, known) -> tuple[int, ...]:
+    """Run the policy once per matched message; the caller commits."""
+    if report.kind is BounceKind.NONE:
+        return ()
+    inbound.state = InboundState.UNMATCHED
+    done: list[int] = []
+    for failure, message in _pairs(report, known):
+        if message.id in done:
+            continue
+        done.append(message.id)
+        inbound.message_id = inbound.message_id or message.id
+        inbound.state = InboundState.APPLIED
+        policy.apply(
+            message=message, kind=failure.kind, status=failure.status, source=source, commit=False
+        )
+    return tuple(done)
+
+
+def _pairs(report: Report, known: matching.Known):
+    """(failure, our message) for each failure of a bounce or complaint that names one."""
+    if report.kind is BounceKind.NONE:
+        return
+    for failure in report.failures:
+        message = matching.match(report, failure, known=known)
+        if message is not None:
+            yield failure, message

@@ -13,9 +13,15 @@ from pcrm.subscribers.models import AddressStatus, Channel
 
 
 def apply(
-    *, message: Message, kind: BounceKind, status: str | None = None, source: str = ""
+    *,
+    message: Message,
+    kind: BounceKind,
+    status: str | None = None,
+    source: str = "",
+    commit: bool = True,
 ) -> str:
-    """Apply one bounce or complaint about `message`; commits. Returns what was done, in words."""
+    """Apply one bounce or complaint about `message`; commits unless `commit=False` (ingest
+    records the evidence in the same transaction). Returns what was done, in words."""
     address = message.address or (
         message.subscriber.email if message.channel == Channel.EMAIL else message.subscriber.phone
     )
@@ -27,6 +33,7 @@ def apply(
             channel=message.channel,
             reason=SuppressionReason.COMPLAINT,
             source=source,
+            commit=commit,
         )
         return "suppressed"
     record_event(message, EventKind.BOUNCE, detail=detail)
@@ -41,8 +48,10 @@ def apply(
             channel=message.channel,
             reason=SuppressionReason.HARD_BOUNCE,
             source=source,
+            commit=commit,
         )
         return "suppressed"
     message.status = MessageStatus.BOUNCED_SOFT
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return "recorded"

@@ -30,7 +30,10 @@ class Report:
     failures: tuple[Failure, ...] = ()
     message_token: str | None = None  # our VERP token (bounces+TOKEN@...), when it came back to one
     message_ids: tuple[str, ...] = ()  # Message-IDs of the returned original, if it is attached
+    # Our tokens found in the returned original's headers (its Return-Path, List-Unsubscribe)
+    returned_tokens: tuple[str, ...] = ()
     why: str = ""  # in words, for staff: "자동 응답", "배달 지연", "수신 거부 신고", ...
     subject: str = ""
     sender: str = ""
     extra: dict = field(default_factory=dict)
+    refused: str = ""  # why the bytes could not be read at all (too large, garbage, truncated)

@@ -81,9 +81,15 @@ def normalise_address(channel: Channel | str, address: str) -> str:
 
 
 def suppress_address(
-    *, address: str, channel: Channel | str, reason: SuppressionReason, source: str = ""
+    *,
+    address: str,
+    channel: Channel | str,
+    reason: SuppressionReason,
+    source: str = "",
+    commit: bool = True,
 ) -> None:
-    """Put an address on the suppression list (once; a second call changes nothing); commits."""
+    """Put an address on the suppression list (once; a second call changes nothing); commits
+    unless `commit=False` (a caller recording more in the same transaction)."""
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     values = {
         "address": normalise_address(channel, address),
@@ -93,7 +99,8 @@ def suppress_address(
         "created_at": utcnow(),
     }
     db.session.execute(insert(Suppression).values(**values).on_conflict_do_nothing())
-    db.session.commit()
+    if commit:
+        db.session.commit()
 
 
 def is_suppressed(channel: Channel | str, address: str) -> bool:
