@@ -21,6 +21,7 @@ DAY = 24 * 3600
 
 def _jobs() -> list[PeriodicJob]:
     # Imported when called: job modules pull in every domain's models and services.
+    from pcrm.bounces.jobs import purge_raw_evidence
     from pcrm.campaigns.jobs import (
         launch_due_campaigns,
         materialise_due_waves,
@@ -33,6 +34,7 @@ def _jobs() -> list[PeriodicJob]:
         PeriodicJob(reconcile_campaigns, interval=60),
         PeriodicJob(materialise_due_waves, interval=60),  # reminder waves that are due
         PeriodicJob(purge_expired_records, DAY),  # access log past two years, old import files
+        PeriodicJob(purge_raw_evidence, DAY),  # returned mail's raw bytes past their keep
     ]
 
 

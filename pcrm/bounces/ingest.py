@@ -58,7 +58,14 @@ def ingest(raw: bytes, *, source: str, dry_run: bool = False) -> Ingested:
                 continue
             inbound.message_id = inbound.message_id or message.id
             inbound.state = InboundState.APPLIED
-            policy.apply(message=message, kind=failure.kind, status=failure.status, source=source)
+            policy.apply(
+                message=message,
+                kind=failure.kind,
+                status=failure.status,
+                source=source,
+                diagnostic=failure.diagnostic,
+                inbound=inbound,
+            )
     db.session.add(inbound)
     try:
         db.session.commit()

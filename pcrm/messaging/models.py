@@ -143,6 +143,7 @@ class Event(db.Model):
 
 class SuppressionReason(enum.StrEnum):
     HARD_BOUNCE = "hard_bounce"
+    SOFT_BOUNCES = "soft_bounces"  # too many soft bounces in a short time (pcrm.bounces.policy)
     COMPLAINT = "complaint"
     MANUAL = "manual"
     INVALID = "invalid"
