@@ -69,8 +69,15 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_address_review_updated_at'), ['updated_at'], unique=False)
 
 
+    # A confirmation e-mail to a corrected address, which replaces the old one once confirmed.
+    with op.batch_alter_table('subscriber_notice', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('address', sa.String(length=254), nullable=True))
+
 
 def downgrade():
+    with op.batch_alter_table('subscriber_notice', schema=None) as batch_op:
+        batch_op.drop_column('address')
+
     with op.batch_alter_table('address_review', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_address_review_updated_at'))
         batch_op.drop_index(batch_op.f('ix_address_review_state'))
