@@ -58,6 +58,7 @@ class BulkForm(FlaskForm):
     reason = StringField(
         _l("사유 (발송 제외·복원 때 필수, 수신 동의 기록에 남음)"),
         validators=[Optional(), Length(max=300)],
+        id="bulk-reason",  # the filter above has a "reason" too
     )
 
 

@@ -149,6 +149,15 @@ class SuppressionReason(enum.StrEnum):
     INVALID = "invalid"
 
 
+SUPPRESSION_LABELS = labels.register({
+    SuppressionReason.HARD_BOUNCE: _l("영구 반송"),
+    SuppressionReason.SOFT_BOUNCES: _l("일시 반송 반복"),
+    SuppressionReason.COMPLAINT: _l("스팸 신고"),
+    SuppressionReason.MANUAL: _l("직원이 제외"),
+    SuppressionReason.INVALID: _l("주소·번호 오류"),
+})  # fmt: skip
+
+
 class Suppression(db.Model):
     """An address nothing is sent to on a channel, whoever it belongs to (checked at launch and
     again at send time)."""

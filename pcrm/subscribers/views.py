@@ -10,6 +10,7 @@ from pcrm.errors import DomainError
 from pcrm.inputs import page_number, query_int
 from pcrm.subscribers import (  # noqa: F401  (routes)
     access_log,
+    address_states,
     choices,
     export,
     import_views,
@@ -38,7 +39,12 @@ def index():
     )
     args = {k: request.args.getlist(k) for k in request.args if k not in ("after", "before")}
     return render_template(
-        "subscribers/index.html", form=form, page=page, args=args, choices=choices
+        "subscribers/index.html",
+        form=form,
+        page=page,
+        args=args,
+        choices=choices,
+        states=address_states.address_states(page.rows),
     )
 
 
@@ -48,7 +54,11 @@ def detail(subscriber_id: int):
     """One subscriber: details, interests, consent history, messages and responses."""
     record = service.open_subscriber(subscriber_id, user=current_user)
     return render_template(
-        "subscribers/detail.html", record=record, choices=choices, erase_form=EraseForm()
+        "subscribers/detail.html",
+        record=record,
+        choices=choices,
+        erase_form=EraseForm(),
+        states=address_states.address_states([record.subscriber]),
     )
 
 

@@ -191,3 +191,15 @@ def test_a_send_time_refusal_shows_on_the_worklist(relay, client, sign_in):
     sign_in()
     page = client.get("/bounces/").get_data(as_text=True)
     assert "resident1@example.com" in page and "no such user" in page
+
+
+def test_the_registry_and_the_subscriber_page_show_each_address_state(client, sign_in):
+    messages = bounced(2)
+    complained = messages[1]
+    policy.apply(message=complained, kind=BounceKind.COMPLAINT, source="arf")
+    sign_in()
+    listing = client.get("/subscribers/").get_data(as_text=True)
+    assert "(반송 · 발송 제외: 영구 반송)" in listing
+    assert "(정상 · 발송 제외: 스팸 신고)" in listing
+    page = client.get(f"/subscribers/{messages[0].subscriber_id}").get_data(as_text=True)
+    assert "resident0@example.com (반송 · 발송 제외: 영구 반송)" in page
