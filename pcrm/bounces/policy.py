@@ -173,15 +173,16 @@ def apply(
     db.session.add(bounce)
     event = EventKind.COMPLAINT if kind is BounceKind.COMPLAINT else EventKind.BOUNCE
     record_event(message, event, detail=f"{kind.value} {status or ''} {diagnostic}".strip())
-    if kind is BounceKind.HARD:
-        message.status = MessageStatus.BOUNCED_HARD
-    elif kind is BounceKind.SOFT:
-        message.status = MessageStatus.BOUNCED_SOFT
+    evidence = _evidence(kind, status, diagnostic, source)
+    if kind in (BounceKind.HARD, BounceKind.SOFT):
+        hard = kind is BounceKind.HARD
+        message.status = MessageStatus.BOUNCED_HARD if hard else MessageStatus.BOUNCED_SOFT
+        message.last_error = message.last_error or evidence  # campaign results show why
     review = review_for(message.subscriber, channel, address)
     if review.address != address:  # another address of theirs: the row follows the newest
         review.address, review.state, review.reason = address, State.BOUNCING, None
     review.last_bounce = bounce
-    done = _act(review, kind, _evidence(kind, status, diagnostic, source), source, now)
+    done = _act(review, kind, evidence, source, now)
     db.session.commit()
     return done
 

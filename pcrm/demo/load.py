@@ -17,6 +17,7 @@ from pcrm.db import (
     foreign_keys_checked_after,
     utcnow,
 )
+from pcrm.demo.bounces import load_bounces
 from pcrm.demo.campaigns import NEWSLETTER_PROJECT, load_campaigns
 from pcrm.demo.imports import load_imports
 from pcrm.demo.people import synthetic_subscribers
@@ -182,6 +183,7 @@ def load_demo(*, subscribers: int = 3000, seed: int = 2015) -> DemoSummary:
     if _count(Survey) == 0:
         load_surveys(seed)
     load_campaigns(seed)
+    load_bounces()
     return DemoSummary(
         departments=_count(Department),
         projects=_count(Project),
