@@ -95,6 +95,7 @@ def suppress(
         commit=False,
     )
     review.state, review.reason = State.SUPPRESSED, reason
+    review.checked_at = review.checked_by_id = None  # a new suppression is to be checked again
     if reason in (ReviewReason.HARD_BOUNCE, ReviewReason.SOFT_BOUNCES) and _is_current(review):
         set_address_status(review.subscriber, review.channel, AddressStatus.BOUNCED)
     if noted:

@@ -55,8 +55,11 @@ def restore(*, ids: list[int], reason: str, user: User, now: datetime | None = N
 
 def _restore(row: AddressReview, reason: str, user: User, now: datetime) -> None:
     unsuppress_address(address=row.address, channel=row.channel)
-    if current_address(row.subscriber, row.channel) == row.address:
-        set_address_status(row.subscriber, row.channel, AddressStatus.VALID)
+    subscriber = row.subscriber
+    status = subscriber.email_status if row.channel is Channel.EMAIL else subscriber.phone_status
+    # Valid again only where the policy marked it bounced: an unconfirmed address stays pending.
+    if current_address(subscriber, row.channel) == row.address and status is AddressStatus.BOUNCED:
+        set_address_status(subscriber, row.channel, AddressStatus.VALID)
     evidence = _("발송 제외 해제(직원): %(reason)s", reason=reason)
     if _consent_still_revoked_by_policy(row):
         change_consent(

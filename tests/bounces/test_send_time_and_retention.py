@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from pcrm.bounces.ingest import ingest
 from pcrm.bounces.jobs import purge_raw_evidence
@@ -13,11 +13,17 @@ from pcrm.campaigns.jobs import launch_due_campaigns
 from pcrm.campaigns.models import CampaignStatus
 from pcrm.db import utcnow
 from pcrm.extensions import db
-from pcrm.messaging.models import Message
-from pcrm.messaging.service import is_suppressed
-from pcrm.subscribers.models import AddressStatus
+from pcrm.messaging.models import Message, MessageStatus
+from pcrm.messaging.service import is_suppressed, suppress_address
+from pcrm.subscribers.models import AddressStatus, Channel
 from tests.bounces.test_ingest import dsn
-from tests.campaigns.factories import create_campaign, create_segment, launched_campaign, send_all
+from tests.campaigns.factories import (
+    create_campaign,
+    create_segment,
+    create_texters,
+    launched_campaign,
+    send_all,
+)
 
 
 def test_a_permanent_refusal_at_send_time_suppresses_the_address(relay):
@@ -64,3 +70,39 @@ def test_raw_evidence_is_purged_after_the_retention_period(app):
     )
     assert purged.raw is None and purged.purged_at is not None and purged.status == "5.1.1"
     assert kept.raw is not None and kept.purged_at is None
+
+
+def test_an_address_suppressed_after_launch_is_not_sent_to(relay):
+    campaign, _people = launched_campaign(3)
+    first = db.session.scalars(select(Message).order_by(Message.id)).first()
+    # Consent and address status stand: only the suppression list keeps it from going.
+    suppress_address(address="Resident0@example.com", channel="email", reason="manual")
+    send_all(campaign)
+    assert "resident0@example.com" not in relay.recipients
+    assert sorted(relay.recipients) == ["resident1@example.com", "resident2@example.com"]
+    db.session.refresh(first)
+    assert first.status is MessageStatus.SUPPRESSED
+
+
+def test_the_same_returned_mail_twice_scores_once(app):
+    launched_campaign(recipients=1)
+    message = db.session.scalars(select(Message)).first()
+    raw = dsn(message.token, message.address, "4.2.2")
+    ingest(raw, source="test")
+    ingest(raw, source="test")
+    assert db.session.scalar(select(func.count()).select_from(AddressBounce)) == 1
+
+
+def test_a_phone_suppressed_after_launch_is_not_texted(daytime):
+    texters = create_texters(2)
+    campaign = create_campaign(
+        segment=create_segment(),
+        status=CampaignStatus.SCHEDULED,
+        send_at=utcnow() - timedelta(seconds=1),
+        channel=Channel.SMS,
+    )
+    launch_due_campaigns()
+    suppress_address(address=texters[0].phone, channel="sms", reason="manual")
+    send_all(campaign)
+    statuses = dict(db.session.execute(select(Message.subscriber_id, Message.status)).all())
+    assert statuses == {texters[0].id: MessageStatus.SUPPRESSED, texters[1].id: MessageStatus.SENT}
