@@ -21,7 +21,13 @@ from pcrm.bounces.report import BounceKind
 from pcrm.db import utcnow
 from pcrm.extensions import db
 from pcrm.labels import label
-from pcrm.messaging.models import EventKind, Message, MessageStatus, SuppressionReason
+from pcrm.messaging.models import (
+    UNFINISHED,
+    EventKind,
+    Message,
+    MessageStatus,
+    SuppressionReason,
+)
 from pcrm.messaging.service import normalise_address, record_event, suppress_address
 from pcrm.subscribers.consent import change_consent, note_in_ledger
 from pcrm.subscribers.models import AddressStatus, Channel, ConsentSource, Subscriber
@@ -175,7 +181,10 @@ def apply(
     event = EventKind.COMPLAINT if kind is BounceKind.COMPLAINT else EventKind.BOUNCE
     record_event(message, event, detail=f"{kind.value} {status or ''} {diagnostic}".strip())
     evidence = _evidence(kind, status, diagnostic, source)
-    if kind in (BounceKind.HARD, BounceKind.SOFT):
+    # A message back in the queue for another try (a temporary SMS or SMTP failure) keeps its
+    # status after a soft bounce: it counts towards the address, and the retry still goes.
+    retrying = kind is BounceKind.SOFT and message.status in UNFINISHED
+    if kind in (BounceKind.HARD, BounceKind.SOFT) and not retrying:
         hard = kind is BounceKind.HARD
         message.status = MessageStatus.BOUNCED_HARD if hard else MessageStatus.BOUNCED_SOFT
         message.last_error = message.last_error or evidence  # campaign results show why

@@ -12,7 +12,7 @@ from pcrm.campaigns.jobs import launch_due_campaigns
 from pcrm.campaigns.models import CampaignStatus
 from pcrm.db import utcnow
 from pcrm.extensions import db
-from pcrm.messaging.models import Message
+from pcrm.messaging.models import Message, MessageStatus
 from pcrm.messaging.service import is_suppressed, suppress_address
 from pcrm.subscribers.models import AddressStatus, Channel, ConsentEvent, ConsentSource
 from tests.campaigns.factories import (
@@ -174,3 +174,12 @@ def test_every_policy_action_is_in_the_ledger(app):
         select(ConsentEvent).where(ConsentEvent.source == ConsentSource.BOUNCE_POLICY)
     ).all()
     assert len(entries) == 1 and "3" in entries[0].evidence
+
+
+def test_a_soft_failure_of_a_message_waiting_for_a_retry_leaves_it_queued(app):
+    launched_campaign(recipients=1)
+    message = first_message()
+    assert message.status is MessageStatus.QUEUED
+    policy.apply(message=message, kind=BounceKind.SOFT, status="4.2.2", source="sens")
+    assert message.status is MessageStatus.QUEUED
+    assert soft_bounces(message, [1, 0]) == ["recorded", "suppressed"]  # it still counts
