@@ -159,8 +159,10 @@ def apply(
     now: datetime | None = None,
 ) -> str:
     """Apply one bounce or complaint about `message` (e-mail or SMS); commits. Returns what was
-    done: "suppressed", "recorded" (a soft bounce scored) or "already suppressed"."""
-    now = now or utcnow()
+    done: "suppressed", "recorded" (a soft bounce scored), "already suppressed" or "nothing"
+    (not a bounce)."""
+    if kind is BounceKind.NONE:
+        return "nothing"
     channel = Channel(message.channel)
     address = normalise_address(
         channel, message.address or current_address(message.subscriber, channel) or ""
@@ -175,26 +177,32 @@ def apply(
         source=source[:200],
         message_id=message.id,
         inbound=inbound,
-        occurred_at=now,
+        occurred_at=now or utcnow(),
     )
     db.session.add(bounce)
-    event = EventKind.COMPLAINT if kind is BounceKind.COMPLAINT else EventKind.BOUNCE
-    record_event(message, event, detail=f"{kind.value} {status or ''} {diagnostic}".strip())
     evidence = _evidence(kind, status, diagnostic, source)
-    # A message back in the queue for another try (a temporary SMS or SMTP failure) keeps its
-    # status after a soft bounce: it counts towards the address, and the retry still goes.
-    retrying = kind is BounceKind.SOFT and message.status in UNFINISHED
-    if kind in (BounceKind.HARD, BounceKind.SOFT) and not retrying:
-        hard = kind is BounceKind.HARD
-        message.status = MessageStatus.BOUNCED_HARD if hard else MessageStatus.BOUNCED_SOFT
-        message.last_error = message.last_error or evidence  # campaign results show why
+    _mark_message(message, kind, status, diagnostic, evidence)
     review = review_for(message.subscriber, channel, address)
     if review.address != address:  # another address of theirs: the row follows the newest
         review.address, review.state, review.reason = address, State.BOUNCING, None
     review.last_bounce = bounce
-    done = _act(review, kind, evidence, source, now)
+    done = _act(review, kind, evidence, source, bounce.occurred_at)
     db.session.commit()
     return done
+
+
+def _mark_message(message: Message, kind: BounceKind, status, diagnostic, evidence) -> None:
+    event = EventKind.COMPLAINT if kind is BounceKind.COMPLAINT else EventKind.BOUNCE
+    record_event(message, event, detail=f"{kind.value} {status or ''} {diagnostic}".strip())
+    if kind is BounceKind.COMPLAINT:
+        return
+    # A message back in the queue for another try (a temporary SMS or SMTP failure) keeps its
+    # status after a soft bounce: it counts towards the address, and the retry still goes.
+    if kind is BounceKind.SOFT and message.status in UNFINISHED:
+        return
+    hard = kind is BounceKind.HARD
+    message.status = MessageStatus.BOUNCED_HARD if hard else MessageStatus.BOUNCED_SOFT
+    message.last_error = message.last_error or evidence  # campaign results show why
 
 
 def _act(review: AddressReview, kind: BounceKind, evidence: str, source: str, now) -> str:
