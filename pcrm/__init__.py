@@ -59,6 +59,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from pcrm.admin.views import bp as admin
     from pcrm.auth.views import bp as auth
+    from pcrm.bounces.views import bp as bounces
     from pcrm.campaigns.views import bp as campaigns
     from pcrm.health.views import bp as health
     from pcrm.main.views import bp as main
@@ -80,6 +81,7 @@ def register_blueprints(app: Flask) -> None:
         campaigns,
         replies,
         tracking,
+        bounces,
     ):
         app.register_blueprint(blueprint)
     if app.config["LOCAL_MODE"]:

@@ -105,6 +105,7 @@ def from_environment(instance_path: Path, environ=os.environ) -> dict:
         "DKIM_PRIVATE_KEY_PATH": environ.get("DKIM_PRIVATE_KEY_PATH") or None,
         "SMS_PROVIDER": environ.get("SMS_PROVIDER", "outbox" if mode != "production" else ""),
         **sms_settings(environ),
+        **bounce_settings(environ),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _flag(environ.get("SESSION_COOKIE_SECURE"), mode == "production"),
@@ -140,6 +141,15 @@ def from_environment(instance_path: Path, environ=os.environ) -> dict:
         "IMPORT_MAX_ROWS": _int(environ, "IMPORT_MAX_ROWS", 200_000),
         "IMPORT_MAX_COLUMNS": _int(environ, "IMPORT_MAX_COLUMNS", 100),
         "WTF_CSRF_TIME_LIMIT": None,
+    }
+
+
+def bounce_settings(environ) -> dict:
+    """What bounces do (pcrm.bounces.policy) and how long their raw evidence is kept."""
+    return {
+        "BOUNCE_SOFT_LIMIT": _int(environ, "BOUNCE_SOFT_LIMIT", 3),
+        "BOUNCE_SOFT_WINDOW_DAYS": _int(environ, "BOUNCE_SOFT_WINDOW_DAYS", 30),
+        "BOUNCE_RAW_RETENTION_DAYS": _int(environ, "BOUNCE_RAW_RETENTION_DAYS", 90),
     }
 
 

@@ -117,7 +117,13 @@ def _apply(report: Report, inbound: InboundMail, source: str, known) -> tuple[in
         inbound.message_id = inbound.message_id or message.id
         inbound.state = InboundState.APPLIED
         policy.apply(
-            message=message, kind=failure.kind, status=failure.status, source=source, commit=False
+            message=message,
+            kind=failure.kind,
+            status=failure.status,
+            source=source,
+            diagnostic=failure.diagnostic,
+            inbound=inbound,
+            commit=False,
         )
     return tuple(done)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import select
 
+from pcrm.bounces.refusals import refused_at_send
 from pcrm.campaigns.backoff import note_relay_failure, note_relay_working
 from pcrm.campaigns.models import Campaign, CampaignStatus
 from pcrm.campaigns.progress import audience_filter, has_answered
@@ -202,6 +203,10 @@ class Batch:
             code=refusal.code,
             reason=refusal.reason,
         )
+        if status is MessageStatus.BOUNCED_HARD:  # the address too: suppressed by the policy
+            refused_at_send(
+                message_id=recipient.message_id, code=refusal.code, reason=refusal.reason
+            )
 
     def _still_sending(self) -> bool:
         """Every few seconds: stop on pause or cancel, and renew the claim on the rest."""

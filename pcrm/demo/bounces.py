@@ -1,98 +1,113 @@
-"""Returned mail for the demo: bounces, a complaint and replies, through the one ingest path,
-so the bounce pages show hard and soft bounces, suppressions and mail left for a person."""
+"""Demo bounces from the sent demo campaigns, so the clean-up worklist shows real rows: hard
+bounces (some as the receiving server's returned mail, some refused at send time), soft bounces
+(one address three times within 30 days, so suppressed), a spam complaint, and a texted number
+that does not exist."""
 
-import base64
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from pcrm.bounces import policy
 from pcrm.bounces.ingest import ingest
-from pcrm.bounces.models import InboundMail
+from pcrm.bounces.models import AddressReview
+from pcrm.bounces.report import BounceKind
 from pcrm.extensions import db
 from pcrm.messaging.models import Message, MessageStatus
-from pcrm.subscribers.models import Channel
+from pcrm.subscribers.models import Channel, Subscriber
 
-SOURCE = "demo:bounce-mailbox"
-NAVER = (
-    "보내신 메일이 다음 사유로 발송 실패되었습니다.\n\n받는 사람 : {address}\n"
-    "실패 사유 : 받는 사람의 메일 주소가 존재하지 않습니다.\n"
-)
+HARD = 4
+SOFT_REPEATS = (3, 1, 1)  # the first address: three soft bounces ten days apart
 
 
-def _dsn(message: Message, status: str, said: str, action: str = "failed") -> bytes:
+def returned_mail(message: Message) -> bytes:
+    """What a receiving server (Postfix) sends back to the VERP address: an RFC 3464 report."""
     return (
-        f"From: MAILER-DAEMON@mx.example.net (Mail Delivery System)\r\n"
+        f"From: MAILER-DAEMON@mx.example.com (Mail Delivery System)\r\n"
         f"To: bounces+{message.token}@pcrm.local\r\n"
-        "Subject: Undelivered Mail Returned to Sender\r\n"
-        "MIME-Version: 1.0\r\n"
-        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n'
-        f"--b\r\nContent-Type: text/plain\r\n\r\n<{message.address}>: {said}\r\n"
-        "--b\r\nContent-Type: message/delivery-status\r\n\r\n"
-        "Reporting-MTA: dns; mx.example.net\r\n\r\n"
-        f"Final-Recipient: rfc822; {message.address}\r\nAction: {action}\r\nStatus: {status}\r\n"
-        f"Diagnostic-Code: smtp; {said}\r\n\r\n--b--\r\n"
+        f"Subject: Undelivered Mail Returned to Sender\r\n"
+        f"MIME-Version: 1.0\r\n"
+        f'Content-Type: multipart/report; report-type=delivery-status; boundary="demo"\r\n\r\n'
+        f"--demo\r\nContent-Type: text/plain\r\n\r\n"
+        f"I'm sorry to have to inform you that your message could not be delivered.\r\n"
+        f"--demo\r\nContent-Type: message/delivery-status\r\n\r\n"
+        f"Reporting-MTA: dns; mx.example.com\r\n\r\n"
+        f"Final-Recipient: rfc822; {message.address}\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        f"Diagnostic-Code: smtp; 550 5.1.1 <{message.address}>: Recipient address rejected: "
+        f"User unknown in virtual mailbox table\r\n\r\n--demo--\r\n"
     ).encode()
 
 
-def _naver(message: Message) -> bytes:
-    body = base64.encodebytes(NAVER.format(address=message.address).encode("cp949"))
-    return (
-        f"From: MAILER-DAEMON@naver.com\r\nTo: bounces+{message.token}@pcrm.local\r\n"
-        "Subject: =?utf-8?b?66mU7J28IOuwnOyGoSDsi6TtjKgg7JWI64K0?=\r\nMIME-Version: 1.0\r\n"
-        "Content-Type: text/plain; charset=euc-kr\r\nContent-Transfer-Encoding: base64\r\n\r\n"
-    ).encode() + body
+def _messages(status: MessageStatus, channel: Channel = Channel.EMAIL, limit: int = 10):
+    query = select(Message).where(Message.status == status, Message.channel == channel)
+    return list(db.session.scalars(query.order_by(Message.id).limit(limit)))
 
 
-def _reply(message: Message, subject: str, headers: str, text: str) -> bytes:
-    return (
-        f"From: {message.address}\r\nTo: bounces+{message.token}@pcrm.local\r\n"
-        f"Subject: =?utf-8?b?{base64.b64encode(subject.encode()).decode()}?=\r\n{headers}"
-        "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
-    ).encode() + text.encode()
+def _hard_bounces() -> None:
+    for number, message in enumerate(_messages(MessageStatus.BOUNCED_HARD, limit=HARD)):
+        if number % 2 == 0:
+            ingest(returned_mail(message), source="imap:INBOX")
+            continue
+        policy.apply(
+            message=message,
+            kind=BounceKind.HARD,
+            status="5.1.1",
+            source="smtp",
+            diagnostic=message.last_error or "",
+            now=message.created_at,
+        )
 
 
-def _complaint(message: Message) -> bytes:
-    return (
-        "From: feedback@arf.mail.yahoo.com\r\nTo: fbl@pcrm.local\r\nSubject: FW: survey\r\n"
-        "MIME-Version: 1.0\r\n"
-        'Content-Type: multipart/report; report-type=feedback-report; boundary="f"\r\n\r\n'
-        "--f\r\nContent-Type: message/feedback-report\r\n\r\nFeedback-Type: abuse\r\n"
-        f"Original-Mail-From: <bounces+{message.token}@pcrm.local>\r\n"
-        f"Original-Rcpt-To: {message.address}\r\n\r\n--f--\r\n"
-    ).encode()
+def _soft_bounces() -> None:
+    for message, repeats in zip(_messages(MessageStatus.BOUNCED_SOFT), SOFT_REPEATS, strict=False):
+        for earlier in reversed(range(repeats)):
+            policy.apply(
+                message=message,
+                kind=BounceKind.SOFT,
+                status="4.2.2",
+                source="smtp",
+                diagnostic=message.last_error or "",
+                now=message.created_at - timedelta(days=10 * earlier),
+            )
 
 
-def _returned(messages: list[Message]) -> list[bytes]:
-    hard, naver, full, late, complaint, away, person = messages
-    return [
-        _dsn(
-            hard,
-            "5.1.1",
-            f"550 5.1.1 <{hard.address}>: Recipient address rejected: User unknown",
-        ),
-        _naver(naver),
-        _dsn(full, "5.2.2", "552 5.2.2 Mailbox full"),
-        _dsn(late, "4.4.7", "Delivery expired (message too old)", action="delayed"),
-        _complaint(complaint),
-        _reply(
-            away,
-            "[부재중] 12월 4일까지 휴가입니다",
-            "Auto-Submitted: auto-replied\r\n",
-            "휴가 중입니다.",
-        ),
-        _reply(person, "Re: 설문 안내", "", "설문 링크가 열리지 않습니다. 확인 부탁드립니다."),
-    ]
+def _complaint() -> None:
+    """Someone reachable by SMS too marked the invitation as spam: e-mail stops, SMS goes on."""
+    query = (
+        select(Message)
+        .join(Subscriber, Subscriber.id == Message.subscriber_id)
+        .where(Message.status == MessageStatus.SENT, Message.channel == Channel.EMAIL)
+        .where(Subscriber.sms_opt_in.is_(True), Subscriber.email_opt_in.is_(True))
+        .order_by(Message.id)
+        .limit(1)
+    )
+    message = db.session.scalar(query)
+    if message is not None:
+        policy.apply(
+            message=message,
+            kind=BounceKind.COMPLAINT,
+            source="feedback loop (ARF)",
+            diagnostic="abuse report from the recipient's mail provider",
+            now=message.created_at + timedelta(days=1),
+        )
+
+
+def _dead_phone() -> None:
+    for message in _messages(MessageStatus.SENT, Channel.SMS, limit=1):
+        policy.apply(
+            message=message,
+            kind=BounceKind.HARD,
+            status="3018",
+            source="sens",
+            diagnostic="결번(없는 번호)",
+            now=message.created_at + timedelta(minutes=5),
+        )
 
 
 def load_bounces() -> int:
-    """Ingest the demo's returned mail once; returns how many returned messages are kept."""
-    if db.session.scalar(select(InboundMail.id).limit(1)) is None:
-        messages = db.session.scalars(
-            select(Message)
-            .where(Message.channel == Channel.EMAIL, Message.status == MessageStatus.SENT)
-            .order_by(Message.id)
-            .limit(7)
-        ).all()
-        if len(messages) == 7:
-            for raw in _returned(list(messages)):
-                ingest(raw, source=SOURCE)
-    return db.session.scalar(select(db.func.count()).select_from(InboundMail))
+    """The demo's bounces, once (while the worklist is empty); returns its rows."""
+    if db.session.scalar(select(AddressReview.id).limit(1)) is None:
+        _hard_bounces()
+        _soft_bounces()
+        _complaint()
+        _dead_phone()
+    return db.session.scalar(select(func.count()).select_from(AddressReview))

@@ -20,6 +20,7 @@ class MenuItem:
 
 MENU = (
     MenuItem("subscribers.index", _l("구독자"), PR_OFFICE),
+    MenuItem("bounces.index", _l("반송 정리"), PR_OFFICE),
     MenuItem("subscribers.segments", _l("세그먼트"), EVERYONE),
     MenuItem("projects.index", _l("사업"), EVERYONE),
     MenuItem("surveys.index", _l("설문"), EVERYONE),

@@ -143,9 +143,19 @@ class Event(db.Model):
 
 class SuppressionReason(enum.StrEnum):
     HARD_BOUNCE = "hard_bounce"
+    SOFT_BOUNCES = "soft_bounces"  # too many soft bounces in a short time (pcrm.bounces.policy)
     COMPLAINT = "complaint"
     MANUAL = "manual"
     INVALID = "invalid"
+
+
+SUPPRESSION_LABELS = labels.register({
+    SuppressionReason.HARD_BOUNCE: _l("영구 반송"),
+    SuppressionReason.SOFT_BOUNCES: _l("일시 반송 반복"),
+    SuppressionReason.COMPLAINT: _l("스팸 신고"),
+    SuppressionReason.MANUAL: _l("직원이 제외"),
+    SuppressionReason.INVALID: _l("주소·번호 오류"),
+})  # fmt: skip
 
 
 class Suppression(db.Model):

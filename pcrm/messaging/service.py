@@ -2,7 +2,7 @@
 
 import re
 
-from sqlalchemy import ColumnElement, exists, func
+from sqlalchemy import ColumnElement, delete, exists, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -89,7 +89,7 @@ def suppress_address(
     commit: bool = True,
 ) -> None:
     """Put an address on the suppression list (once; a second call changes nothing); commits
-    unless `commit=False` (a caller recording more in the same transaction)."""
+    unless the caller's use case commits it with the rest (`commit=False`)."""
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     values = {
         "address": normalise_address(channel, address),
@@ -101,6 +101,16 @@ def suppress_address(
     db.session.execute(insert(Suppression).values(**values).on_conflict_do_nothing())
     if commit:
         db.session.commit()
+
+
+def unsuppress_address(*, address: str, channel: Channel | str) -> None:
+    """Take an address off the suppression list; the caller commits."""
+    db.session.execute(
+        delete(Suppression).where(
+            Suppression.channel == Channel(channel),
+            Suppression.address == normalise_address(channel, address),
+        )
+    )
 
 
 def is_suppressed(channel: Channel | str, address: str) -> bool:

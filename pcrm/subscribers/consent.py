@@ -76,6 +76,29 @@ def change_consent(
     )
 
 
+def note_in_ledger(
+    subscriber: Subscriber,
+    *,
+    channel: Channel,
+    source: ConsentSource,
+    evidence: str,
+    actor: User | None = None,
+) -> ConsentEvent:
+    """Record an action on a channel that leaves its consent as it is (an address suppressed or
+    restored): `granted` repeats the current consent, so the ledger still replays to the state
+    the subscriber has; caller commits."""
+    email = Channel(channel) is Channel.EMAIL
+    granted = subscriber.email_opt_in if email else subscriber.sms_opt_in
+    return _record(
+        subscriber,
+        channel=channel,
+        granted=granted,
+        source=source,
+        evidence=evidence,
+        actor_user_id=actor.id if actor else None,
+    )
+
+
 def unsubscribe_everything(
     subscriber: Subscriber, *, source: ConsentSource, evidence: str = ""
 ) -> list[ConsentEvent]:

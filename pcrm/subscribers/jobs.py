@@ -20,7 +20,7 @@ def send_notice(notice_id: int) -> None:
     if notice is None or notice.sent_at is not None or notice.failed_at is not None:
         return
     subscriber = notice.subscriber
-    if subscriber.erased_at is not None or not subscriber.email:
+    if subscriber.erased_at is not None or not notices.notice_address(notice):
         notice.sent_at = utcnow()  # nothing to send to; settled so it is not retried
         db.session.commit()
         return

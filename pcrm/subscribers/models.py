@@ -228,6 +228,9 @@ class SubscriberNotice(db.Model):
     notice_version: Mapped[str | None] = mapped_column(String(20))
     # The language the resident was using when the e-mail became owed: it is written in that.
     locale: Mapped[str] = mapped_column(String(10), server_default="ko")
+    # Sent here instead of the subscriber's address: a corrected address staff entered, which
+    # replaces the old one only when its owner follows the confirmation link.
+    address: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     # A notice that can never go (an address SMTP cannot carry, a 5xx) ends here, with a reason.

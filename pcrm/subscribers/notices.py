@@ -50,12 +50,21 @@ def read_token(kind: NoticeKind, token: str) -> dict | None:
 
 
 def owe_notice(
-    subscriber: Subscriber, kind: NoticeKind, notice_version: str | None = None
+    subscriber: Subscriber,
+    kind: NoticeKind,
+    notice_version: str | None = None,
+    *,
+    address: str | None = None,
+    locale: str | None = None,
 ) -> SubscriberNotice:
-    """Record an e-mail to send, in the language of the page the resident is on; the caller
-    commits, then calls enqueue_notice."""
+    """Record an e-mail to send (to `address` instead of theirs: a correction to confirm), in
+    the language of the page the resident is on; the caller commits, then calls enqueue_notice."""
     notice = SubscriberNotice(
-        subscriber=subscriber, kind=kind, notice_version=notice_version, locale=str(get_locale())
+        subscriber=subscriber,
+        kind=kind,
+        notice_version=notice_version,
+        locale=locale or str(get_locale()),
+        address=address,
     )
     db.session.add(notice)
     return notice
@@ -73,21 +82,27 @@ def _address_digest(email: str) -> str:
     return hmac.new(key, email.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def notice_address(notice: SubscriberNotice) -> str | None:
+    """Where the notice goes: the corrected address it confirms, else the subscriber's."""
+    return notice.address or notice.subscriber.email
+
+
 def notice_for_token(kind: NoticeKind, token: str) -> SubscriberNotice | None:
     """The notice a signed, unexpired link names, while its subscriber keeps that address."""
     payload = read_token(kind, token) or {}
     notice_id = payload.get("n")
     notice = db.session.get(SubscriberNotice, notice_id) if isinstance(notice_id, int) else None
-    if notice is None or notice.kind is not kind or not notice.subscriber.email:
+    if notice is None or notice.kind is not kind or not notice_address(notice):
         return None
-    if not hmac.compare_digest(str(payload.get("a")), _address_digest(notice.subscriber.email)):
+    if not hmac.compare_digest(str(payload.get("a")), _address_digest(notice_address(notice))):
         return None
     return notice
 
 
 def token_for(notice: SubscriberNotice) -> str:
     """The signed token of the notice's link: its id and a digest of the address, no address."""
-    return make_token(notice.kind, {"n": notice.id, "a": _address_digest(notice.subscriber.email)})
+    digest = _address_digest(notice_address(notice))
+    return make_token(notice.kind, {"n": notice.id, "a": digest})
 
 
 def _link(notice: SubscriberNotice) -> str:
@@ -126,7 +141,7 @@ def _envelope(channel: EmailChannel, notice: SubscriberNotice) -> Envelope:
         return channel.build(
             message_id=f"notice-{notice.id}",
             token="",  # no campaign Message: a bounce returns to the sender's address
-            to=notice.subscriber.email,
+            to=notice_address(notice),
             name=None,
             content=build_content(notice),
             unsubscribe_url="",  # owed to one person, not bulk: no list headers

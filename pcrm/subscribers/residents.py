@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
-from pcrm.errors import Invalid, NotFound
+from pcrm.errors import Conflict, Invalid, NotFound
 from pcrm.extensions import db
 from pcrm.messaging.service import message_for_token
 from pcrm.subscribers import notices, phones
 from pcrm.subscribers.addresses import normalise_email, normalise_phone
 from pcrm.subscribers.age import may_be_under_14
-from pcrm.subscribers.consent import apply_choices, change_consent
+from pcrm.subscribers.consent import apply_choices, change_consent, note_in_ledger
 from pcrm.subscribers.models import (
     AddressStatus,
     Channel,
@@ -177,6 +177,8 @@ def subscriber_for_confirmation(token: str) -> tuple[Subscriber, SubscriberNotic
 def confirm_email(token: str) -> Subscriber:
     """The double opt-in: the link proves the address, and e-mail consent starts now."""
     subscriber, notice = subscriber_for_confirmation(token)
+    if notice.address and notice.address != subscriber.email:
+        _take_corrected_address(subscriber, notice.address)
     if subscriber.email_status is AddressStatus.PENDING:
         subscriber.email_status = AddressStatus.VALID
     if not subscriber.email_opt_in:
@@ -190,6 +192,22 @@ def confirm_email(token: str) -> Subscriber:
         )
     db.session.commit()
     return subscriber
+
+
+def _take_corrected_address(subscriber: Subscriber, address: str) -> None:
+    """An address staff corrected, now confirmed by its owner, replaces the old one."""
+    taken = db.session.scalar(
+        select(Subscriber.id).where(Subscriber.email == address, Subscriber.id != subscriber.id)
+    )
+    if taken is not None:
+        raise Conflict(_("이 이메일 주소는 이미 다른 구독자가 쓰고 있습니다."))
+    subscriber.email, subscriber.email_status = address, AddressStatus.VALID
+    note_in_ledger(
+        subscriber,
+        channel=Channel.EMAIL,
+        source=ConsentSource.WEB_FORM,
+        evidence=_("담당자가 정정한 이메일 주소를 본인이 확인 링크로 확인함"),
+    )
 
 
 def request_preferences_link(*, email: str) -> None:

@@ -10,6 +10,7 @@ from pcrm.errors import DomainError
 from pcrm.inputs import page_number, query_int
 from pcrm.subscribers import (  # noqa: F401  (routes)
     access_log,
+    address_states,
     choices,
     export,
     import_views,
@@ -46,7 +47,7 @@ def index():
     return render_template(
         "subscribers/index.html",
         form=form, page=page, args=args, choices=choices, number=number, pages=pages,
-        filters=describe(browse),
+        filters=describe(browse), states=address_states.address_states(page.rows),
         filtered=bool(browse.q or browse.status or browse.criteria != Criteria()),
     )  # fmt: skip
 
@@ -57,7 +58,11 @@ def detail(subscriber_id: int):
     """One subscriber: details, interests, consent history, messages and responses."""
     record = service.open_subscriber(subscriber_id, user=current_user)
     return render_template(
-        "subscribers/detail.html", record=record, choices=choices, erase_form=EraseForm()
+        "subscribers/detail.html",
+        record=record,
+        choices=choices,
+        erase_form=EraseForm(),
+        states=address_states.address_states([record.subscriber]),
     )
 
 

@@ -3,12 +3,16 @@ the states residents meet (errors shown, thanks, already answered), and on the m
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from pcrm.auth.models import Role, User
+from pcrm.bounces import policy
+from pcrm.bounces.report import BounceKind
 from pcrm.campaigns import service as campaigns
 from pcrm.campaigns.models import CampaignKind, CampaignStatus
 from pcrm.db import utcnow
 from pcrm.extensions import db
+from pcrm.messaging.models import Message
 from pcrm.replies.service import record_reply
 from pcrm.subscribers import phones
 from pcrm.subscribers.imports.models import ImportBatch, ImportStatus
@@ -17,7 +21,7 @@ from pcrm.subscribers.notices import owe_notice, token_for
 from pcrm.subscribers.residents import NOTICE_VERSION
 from pcrm.surveys import service as surveys
 from pcrm.surveys.models import QuestionKind
-from tests.campaigns.factories import create_campaign
+from tests.campaigns.factories import create_campaign, launched_campaign
 from tests.factories import create_department, create_project, create_user
 from tests.subscribers.factories import create_segment, create_subscriber
 from tests.surveys.factories import (
@@ -242,6 +246,7 @@ def test_staff_pages(staff_page, assert_accessible):
         "/admin/users",
         "/admin/health",
         "/account/two-factor",
+        "/bounces/",
         "/projects/",
         f"/projects/{survey.project_id}",
         "/sms/replies",
@@ -270,4 +275,17 @@ def test_staff_forms_with_errors(staff_page, assert_accessible, path, button):
     staff_page.goto(path)
     staff_page.get_by_role("button", name=button, exact=True).click()
     expect(staff_page.get_by_role("alert").first).to_be_visible()
+    assert_accessible(staff_page)
+
+
+def test_bounce_worklist_with_rows_and_a_refused_action(staff_page, assert_accessible):
+    launched_campaign(recipients=2)
+    first, second = db.session.scalars(select(Message).order_by(Message.id))
+    policy.apply(message=first, kind=BounceKind.HARD, status="5.1.1", source="smtp")
+    policy.apply(message=second, kind=BounceKind.SOFT, status="4.2.2", source="smtp")
+    assert_accessible(staff_page, ("/bounces/",))
+    staff_page.get_by_label(f"{first.subscriber.name} 선택").check()
+    staff_page.get_by_label("선택한 주소에").select_option("restore")
+    staff_page.get_by_role("button", name="선택한 주소 처리").click()
+    expect(staff_page.get_by_text("사유를 적어 주세요", exact=False)).to_be_visible()
     assert_accessible(staff_page)
