@@ -21,6 +21,7 @@ DAY = 24 * 3600
 
 def _jobs() -> list[PeriodicJob]:
     # Imported when called: job modules pull in every domain's models and services.
+    from pcrm.bounces.jobs import poll_bounce_mailbox
     from pcrm.campaigns.jobs import (
         launch_due_campaigns,
         materialise_due_waves,
@@ -32,6 +33,7 @@ def _jobs() -> list[PeriodicJob]:
         PeriodicJob(launch_due_campaigns, interval=15, queue=URGENT),
         PeriodicJob(reconcile_campaigns, interval=60),
         PeriodicJob(materialise_due_waves, interval=60),  # reminder waves that are due
+        PeriodicJob(poll_bounce_mailbox, interval=60),  # off while BOUNCE_IMAP_HOST is unset
         PeriodicJob(purge_expired_records, DAY),  # access log past two years, old import files
     ]
 

@@ -1,0 +1,128 @@
+"""A real IMAP server for the tests and the benchmark: Debian's dovecot on a loopback port,
+with a passwd-file and a mail directory of its own, stopped when the block ends."""
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pcrm.embedded import die_with_parent, free_port, stop_process
+
+USER, PASSWORD = "bounces", "test-password"
+
+
+@dataclass(frozen=True)
+class Dovecot:
+    host: str
+    port: int
+    user: str
+    password: str
+
+
+def dovecot_binary() -> str | None:
+    return shutil.which("dovecot") or next(
+        (path for path in ("/usr/sbin/dovecot",) if os.access(path, os.X_OK)), None
+    )
+
+
+def _config(directory: Path, port: int) -> str:
+    # Root may not own mail (dovecot refuses uid 0): the mail then belongs to `nobody`.
+    uid, gid = (os.getuid(), os.getgid()) if os.getuid() else (65534, 65534)
+    login_user = "dovenull" if os.getuid() == 0 else os.environ.get("USER", "nobody")
+    return f"""
+protocols = imap
+listen = 127.0.0.1
+base_dir = {directory}/run
+state_dir = {directory}/state
+log_path = {directory}/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+first_valid_uid = {min(uid, 500)}
+default_login_user = {login_user}
+default_internal_user = {login_user if os.getuid() else "dovecot"}
+mail_location = maildir:{directory}/mail/%u
+mail_uid = {uid}
+mail_gid = {gid}
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {directory}/passwd
+}}
+userdb {{
+  driver = static
+  args = uid={uid} gid={gid} home={directory}/mail/%u
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service stats {{
+  unix_listener stats-reader {{
+    mode = 0666
+  }}
+  unix_listener stats-writer {{
+    mode = 0666
+  }}
+}}
+protocol imap {{
+  mail_max_userip_connections = 50
+}}
+"""
+
+
+@contextlib.contextmanager
+def running_dovecot() -> Iterator[Dovecot]:
+    """Start dovecot in the foreground on a free loopback port; yields where to reach it."""
+    binary = dovecot_binary()
+    if binary is None:
+        raise FileNotFoundError("dovecot is not installed (apt-get install dovecot-imapd)")
+    # Its own directory, open to dovecot's unprivileged processes (pytest's are private).
+    with tempfile.TemporaryDirectory(prefix="pcrm-dovecot-") as name:
+        directory = Path(name)
+        directory.chmod(0o755)
+        with _dovecot(binary, directory) as server:
+            yield server
+
+
+@contextlib.contextmanager
+def _dovecot(binary: str, directory: Path) -> Iterator[Dovecot]:
+    for sub in ("run", "state", "mail"):
+        (directory / sub).mkdir(exist_ok=True)
+    if os.getuid() == 0:
+        os.chown(directory / "mail", 65534, 65534)
+    port = free_port()
+    (directory / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n")
+    config = directory / "dovecot.conf"
+    config.write_text(_config(directory, port))
+    process = subprocess.Popen(
+        [binary, "-F", "-c", str(config)], preexec_fn=die_with_parent, stdout=subprocess.DEVNULL
+    )
+    try:
+        _wait_for_port(port, process, directory)
+        yield Dovecot("127.0.0.1", port, USER, PASSWORD)
+    finally:
+        stop_process(process, 10)
+
+
+def _wait_for_port(port: int, process: subprocess.Popen, directory: Path) -> None:
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            log = directory / "dovecot.log"
+            text = log.read_text() if log.exists() else ""
+            raise RuntimeError(f"dovecot exited with {process.returncode}: {text[-2000:]}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.05)
+    raise RuntimeError("dovecot did not start listening within 15 s")
