@@ -35,6 +35,10 @@ PUBLIC_ENDPOINTS = {
     "subscribers.preferences",
     "subscribers.preferences_signed",
     "subscribers.preferences_request",
+    # Providers report bounces and complaints: Amazon SNS (each message signed by AWS, our
+    # topics only) and other relays (HMAC-SHA256 with a shared secret, five-minute window).
+    "webhooks.ses",
+    "webhooks.signed_events",
 }
 
 

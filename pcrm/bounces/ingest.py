@@ -33,6 +33,12 @@ def ingest(raw: bytes, *, source: str, dry_run: bool = False) -> Ingested:
     report = parsing.read(raw)
     if dry_run:
         return Ingested(report, None)
+    return ingest_report(report, raw=raw, source=source)
+
+
+def ingest_report(report: Report, *, raw: bytes, source: str) -> Ingested:
+    """The same path for a report a provider sent already structured (an SES notification, a
+    signed webhook event): `raw` is its evidence (the event's JSON), keyed by its digest."""
     key = digest(raw)
     seen = db.session.scalar(db.select(InboundMail).where(InboundMail.digest == key))
     if seen is not None:
