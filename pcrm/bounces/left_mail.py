@@ -4,6 +4,7 @@ listed for PR staff to read and mark as reviewed."""
 import email
 import email.policy
 import json
+from email.header import decode_header, make_header
 from html.parser import HTMLParser
 
 from flask_babel import gettext as _
@@ -49,6 +50,14 @@ def mark_reviewed(*, inbound_id: int, user: User, note: str = "") -> InboundMail
     inbound.note = note.strip()[:2000]
     db.session.commit()
     return inbound
+
+
+def decoded(header: str) -> str:
+    """A header as stored (it may still hold RFC 2047 encoded words) as a person reads it."""
+    try:
+        return str(make_header(decode_header(header)))
+    except (LookupError, ValueError, UnicodeError):
+        return header
 
 
 def readable_text(inbound: InboundMail) -> str:

@@ -32,6 +32,7 @@ def index():
         reviewed=reviewed,
         page=page,
         size=PAGE_SIZE,
+        decoded=left_mail.decoded,
     )
 
 
@@ -48,4 +49,6 @@ def show(inbound_id: int):
         flash(_("확인함으로 표시했습니다."))
         return redirect(url_for("returned_mail.index"))
     text = left_mail.readable_text(inbound)
-    return render_template("returned_mail/show.html", inbound=inbound, text=text, form=form)
+    return render_template(
+        "returned_mail/show.html", inbound=inbound, text=text, form=form, decoded=left_mail.decoded
+    )
