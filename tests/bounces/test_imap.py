@@ -5,6 +5,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from pcrm import ROOT
 from pcrm.bounces.imap import poll
 from pcrm.bounces.jobs import POLL_LOCK, poll_bounce_mailbox
@@ -152,3 +154,44 @@ def test_the_job_polls_the_configured_mailbox_once_at_a_time(app, mailbox, imap,
 
     assert poll_bounce_mailbox() == {"seen": 1, "processed": 0, "for_a_person": 1, "left": 0}
     assert poll_bounce_mailbox() == {"seen": 0, "processed": 0, "for_a_person": 0, "left": 0}
+
+
+def test_a_message_that_cannot_be_read_is_left_for_a_person_and_the_rest_go_on(
+    app, mailbox, imap, monkeypatch
+):
+    from pcrm.bounces import parsing
+
+    real_read = parsing.read
+
+    def read(raw: bytes):
+        if b"poison" in raw:
+            raise ValueError("unreadable")
+        return real_read(raw)
+
+    monkeypatch.setattr(parsing, "read", read)
+    poison = b"From: x@example.org\r\nSubject: poison\r\n\r\n\xff\xfe\r\n"
+    imap.deliver(poison, REPLY)
+
+    polled = poll(mailbox)
+
+    assert (polled.seen, polled.for_a_person) == (2, 2)
+    assert imap.contents(mailbox.review) == sorted([poison, REPLY])
+    assert _count(InboundMail) == 1  # the reply; the unreadable one waits in the folder
+
+
+def test_a_database_failure_stops_the_poll_and_moves_nothing(app, mailbox, imap, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from pcrm.bounces import ingest
+
+    def down(raw, **kwargs):
+        raise OperationalError("INSERT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(ingest, "ingest", down)
+    imap.deliver(REPLY)
+
+    with pytest.raises(OperationalError):
+        poll(mailbox)
+
+    assert imap.count(mailbox.folder) == 1
+    assert imap.count(mailbox.review) == 0

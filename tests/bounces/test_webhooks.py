@@ -246,6 +246,11 @@ def test_malformed_and_oversized_sns_posts_are_refused(client, fetched, app):
     assert client.post("/webhooks/ses", data=b"{not json").status_code == 422
     assert client.post("/webhooks/ses", data=b"[1, 2]").status_code == 422
     assert _post_sns(client, {"Type": "Notification"}).status_code == 403
+    not_json = _post_sns(client, sns_message("Notification", Message="<bounce/>"))
+    assert not_json.status_code == 422 and "JSON" in not_json.json["error"]
+    no_recipients = json.dumps({"notificationType": "Bounce", "bounce": {}, "mail": {}})
+    response = _post_sns(client, sns_message("Notification", Message=no_recipients))
+    assert response.status_code == 422 and "bouncedRecipients" in response.json["error"]
     big = b"{" + b" " * app.config["BOUNCE_WEBHOOK_MAX_BYTES"] + b"}"
     response = client.post("/webhooks/ses", data=big)
     assert response.status_code == 413 and "바이트" in response.json["error"]
