@@ -204,6 +204,7 @@ def bounce_intake_settings(environ) -> dict:
         "BOUNCE_IMAP_HOST": environ.get("BOUNCE_IMAP_HOST") or None,
         "BOUNCE_IMAP_PORT": _int(environ, "BOUNCE_IMAP_PORT", 993 if tls == "ssl" else 143),
         "BOUNCE_IMAP_TLS": tls,
+        "BOUNCE_IMAP_CA_FILE": environ.get("BOUNCE_IMAP_CA_FILE") or None,
         "BOUNCE_IMAP_USER": environ.get("BOUNCE_IMAP_USER") or None,
         "BOUNCE_IMAP_PASSWORD": environ.get("BOUNCE_IMAP_PASSWORD") or None,
         "BOUNCE_IMAP_FOLDER": environ.get("BOUNCE_IMAP_FOLDER") or "INBOX",

@@ -40,6 +40,7 @@ class Mailbox:
     review: str = "Needs-person"
     batch: int = 500
     max_bytes: int = 10 * 1024 * 1024
+    ca_file: str | None = None  # a private CA that signed the server's certificate
     timeout: float = 60
 
     @classmethod
@@ -58,6 +59,7 @@ class Mailbox:
             review=config["BOUNCE_IMAP_REVIEW_FOLDER"],
             batch=config["BOUNCE_IMAP_BATCH"],
             max_bytes=config["BOUNCE_MAX_BYTES"],
+            ca_file=config["BOUNCE_IMAP_CA_FILE"],
         )
 
 
@@ -74,7 +76,8 @@ class Polled:
 @contextmanager
 def connected(mailbox: Mailbox) -> Iterator[IMAPClient]:
     """A signed-in IMAP session, logged out at the end."""
-    context = ssl.create_default_context()
+    # The server's certificate and name are checked, against the system's CAs or ca_file.
+    context = ssl.create_default_context(cafile=mailbox.ca_file)
     client = IMAPClient(
         mailbox.host,
         port=mailbox.port,

@@ -2,6 +2,7 @@
 with a passwd-file and a mail directory of its own, stopped when the block ends."""
 
 import contextlib
+import ipaddress
 import os
 import shutil
 import socket
@@ -10,7 +11,13 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 
 from pcrm.embedded import die_with_parent, free_port, stop_process
 
@@ -20,9 +27,11 @@ USER, PASSWORD = "bounces", "test-password"
 @dataclass(frozen=True)
 class Dovecot:
     host: str
-    port: int
+    port: int  # plain IMAP, STARTTLS offered
     user: str
     password: str
+    tls_port: int  # implicit TLS (imaps)
+    ca_file: str  # the self-signed certificate the server presents, to trust it
 
 
 def dovecot_binary() -> str | None:
@@ -31,7 +40,7 @@ def dovecot_binary() -> str | None:
     )
 
 
-def _config(directory: Path, port: int) -> str:
+def _config(directory: Path, port: int, tls_port: int) -> str:
     # Root may not own mail (dovecot refuses uid 0): the mail then belongs to `nobody`.
     uid, gid = (os.getuid(), os.getgid()) if os.getuid() else (65534, 65534)
     login_user = "dovenull" if os.getuid() == 0 else os.environ.get("USER", "nobody")
@@ -41,7 +50,9 @@ listen = 127.0.0.1
 base_dir = {directory}/run
 state_dir = {directory}/state
 log_path = {directory}/dovecot.log
-ssl = no
+ssl = yes
+ssl_cert = <{directory}/cert.pem
+ssl_key = <{directory}/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 first_valid_uid = {min(uid, 500)}
@@ -64,7 +75,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
   }}
 }}
 service stats {{
@@ -101,18 +113,48 @@ def _dovecot(binary: str, directory: Path) -> Iterator[Dovecot]:
         (directory / sub).mkdir(exist_ok=True)
     if os.getuid() == 0:
         os.chown(directory / "mail", 65534, 65534)
-    port = free_port()
+    port, tls_port = free_port(), free_port()
     (directory / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n")
+    _self_signed(directory)
     config = directory / "dovecot.conf"
-    config.write_text(_config(directory, port))
+    config.write_text(_config(directory, port, tls_port))
     process = subprocess.Popen(
         [binary, "-F", "-c", str(config)], preexec_fn=die_with_parent, stdout=subprocess.DEVNULL
     )
     try:
         _wait_for_port(port, process, directory)
-        yield Dovecot("127.0.0.1", port, USER, PASSWORD)
+        _wait_for_port(tls_port, process, directory)
+        ca_file = str(directory / "cert.pem")
+        yield Dovecot("127.0.0.1", port, USER, PASSWORD, tls_port, ca_file)
     finally:
         stop_process(process, 10)
+
+
+def _self_signed(directory: Path) -> None:
+    """A key and a certificate for 127.0.0.1 (and localhost), valid for a day."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.now(UTC)
+    names = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName(names), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    (directory / "cert.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    (directory / "key.pem").write_bytes(pem)
 
 
 def _wait_for_port(port: int, process: subprocess.Popen, directory: Path) -> None:

@@ -1,6 +1,7 @@
 """The bounce mailbox on a real IMAP server (dovecot): ingest, then move; never delete."""
 
 import dataclasses
+import ssl
 import subprocess
 import sys
 import textwrap
@@ -195,3 +196,20 @@ def test_a_database_failure_stops_the_poll_and_moves_nothing(app, mailbox, imap,
 
     assert imap.count(mailbox.folder) == 1
     assert imap.count(mailbox.review) == 0
+
+
+@pytest.mark.parametrize("tls", ["ssl", "starttls"])
+def test_the_mailbox_is_read_over_tls_with_its_certificate_checked(
+    app, mailbox, imap, dovecot, tls
+):
+    imap.deliver(REPLY)
+    port = dovecot.tls_port if tls == "ssl" else dovecot.port
+    untrusted = dataclasses.replace(mailbox, tls=tls, port=port)
+
+    with pytest.raises(ssl.SSLCertVerificationError):
+        poll(untrusted)  # a certificate no CA we trust signed: refused before signing in
+    assert imap.count(mailbox.folder) == 1
+
+    polled = poll(dataclasses.replace(untrusted, ca_file=dovecot.ca_file))
+    assert polled.for_a_person == 1
+    assert imap.count(mailbox.folder) == 0
