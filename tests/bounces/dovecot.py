@@ -11,15 +11,12 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
 from pcrm.embedded import die_with_parent, free_port, stop_process
+from tests.bounces.certificates import private_pem, self_signed
 
 USER, PASSWORD = "bounces", "test-password"
 
@@ -131,30 +128,11 @@ def _dovecot(binary: str, directory: Path) -> Iterator[Dovecot]:
 
 
 def _self_signed(directory: Path) -> None:
-    """A key and a certificate for 127.0.0.1 (and localhost), valid for a day."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.now(UTC)
+    """A key and a certificate for 127.0.0.1 (and localhost)."""
     names = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName(names), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    (directory / "cert.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    (directory / "key.pem").write_bytes(pem)
+    key, certificate = self_signed("localhost", names)
+    (directory / "cert.pem").write_bytes(certificate)
+    (directory / "key.pem").write_bytes(private_pem(key))
 
 
 def _wait_for_port(port: int, process: subprocess.Popen, directory: Path) -> None:

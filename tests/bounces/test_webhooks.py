@@ -4,19 +4,17 @@ signed JSON webhook (HMAC, timestamp). A refused request says why and changes no
 import base64
 import json
 import time
-from datetime import UTC, datetime, timedelta
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
 
 from pcrm.bounces import signed, sns
 from pcrm.bounces.models import InboundMail, InboundState
 from pcrm.extensions import db
 from pcrm.messaging.models import Event, EventKind, Message, MessageStatus, Suppression
 from pcrm.messaging.service import is_suppressed
+from tests.bounces.certificates import self_signed
 from tests.campaigns.factories import launched_campaign, send_all
 
 TOPIC = "arn:aws:sns:ap-northeast-2:123456789012:pcrm-ses"
@@ -25,20 +23,7 @@ SECRET = "relay-secret"
 
 
 def _key_and_certificate():
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sns.amazonaws.com")])
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
-    return key, certificate.public_bytes(serialization.Encoding.PEM)
+    return self_signed("sns.amazonaws.com")
 
 
 KEY, PEM = _key_and_certificate()
