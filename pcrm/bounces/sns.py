@@ -111,8 +111,11 @@ def certificate(url: str) -> x509.Certificate:
     if cached is None or cached.not_valid_after_utc < datetime.now(UTC):
         try:
             cached = x509.load_pem_x509_certificate(fetch_certificate(url))
-        except (httpx.HTTPError, ValueError):
-            raise Forged(_("SNS 서명 인증서를 가져올 수 없습니다.")) from None
+        except httpx.HTTPError:
+            # SNS retries what is not answered 2xx: a passing network fault loses nothing.
+            raise Unreachable(_("SNS 서명 인증서를 가져올 수 없습니다.")) from None
+        except ValueError:
+            raise Forged(_("SNS 서명 인증서를 읽을 수 없습니다.")) from None
         with _lock:
             _certificates[url] = cached
     now = datetime.now(UTC)

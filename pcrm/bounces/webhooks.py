@@ -22,6 +22,8 @@ class TooLarge(DomainError):
 
 @bp.errorhandler(DomainError)
 def refused(error: DomainError):
+    # Forged or broken requests are worth an operator's look; the reason names no person.
+    current_app.logger.warning("%s refused (%s): %s", request.path, error.status_code, error)
     return jsonify(error=error.message), error.status_code
 
 

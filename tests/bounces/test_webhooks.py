@@ -193,6 +193,23 @@ def test_a_wrong_signature_is_refused(client, fetched):
     assert _nothing_changed(message)
 
 
+def test_a_certificate_that_cannot_be_fetched_asks_sns_to_retry(client, fetched, monkeypatch):
+    message = _sent_message()
+
+    def unreachable(url: str) -> bytes:
+        raise sns.httpx.ConnectError("no route to host")
+
+    monkeypatch.setattr(sns, "fetch_certificate", unreachable)
+    response = _post_sns(client, sns_message("Notification", Message=ses_bounce(message)))
+    assert response.status_code == 502  # SNS delivers it again later
+    assert _nothing_changed(message)
+
+    monkeypatch.setattr(sns, "fetch_certificate", lambda url: b"not a certificate")
+    response = _post_sns(client, sns_message("Notification", Message=ses_bounce(message)))
+    assert response.status_code == 403
+    assert _nothing_changed(message)
+
+
 def test_a_topic_that_is_not_ours_is_refused(client, fetched, app):
     message = _sent_message()
     other = sns_message(
