@@ -4,7 +4,8 @@ Ingest first, then move: `ingest` records each message's digest with what it did
 transaction, so a poll that dies between the two finds the same message on the next poll,
 ingests it as a duplicate (changing nothing) and moves it then. Nothing is ever deleted: mail
 that was applied goes to the processed folder; replies, auto-replies, bounces naming nothing of
-ours, mail too big or too broken to read go to the folder a person reads (and the staff page).
+ours, mail too big or too broken to read go to the folder a person reads, and are listed on the
+staff page (the last two by their header only).
 """
 
 import logging
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from imapclient import IMAPClient
 from sqlalchemy.exc import SQLAlchemyError
 
-from pcrm.bounces import ingest
+from pcrm.bounces import ingest, left_mail
 from pcrm.bounces.models import InboundState
 from pcrm.extensions import db
 
@@ -115,8 +116,13 @@ def _poll_chunk(client: IMAPClient, mailbox: Mailbox, uids: list[int], polled: P
     limit = mailbox.max_bytes
     small = [uid for uid in uids if uid in sizes and sizes[uid][b"RFC822.SIZE"] <= limit]
     targets: dict[str, list[int]] = {mailbox.processed: [], mailbox.review: []}
-    # Too big to read safely: a person looks at it in the mail client.
-    targets[mailbox.review] += [uid for uid in uids if uid in sizes and uid not in small]
+    big = [uid for uid in uids if uid in sizes and uid not in small]
+    if big:  # too big to read safely: listed by its header, read in the mail client
+        for uid, item in client.fetch(big, ["BODY.PEEK[HEADER]"]).items():
+            megabytes = sizes[uid][b"RFC822.SIZE"] / 1_000_000
+            why = f"너무 큰 메일이라 읽지 않음 ({megabytes:.1f} MB): 메일함에서 확인"
+            left_mail.leave_unread(header=item[b"BODY[HEADER]"], source=_source(mailbox), why=why)
+            targets[mailbox.review].append(uid)
     bodies = client.fetch(small, ["BODY.PEEK[]"]) if small else {}
     for uid in small:
         if uid not in bodies:  # expunged by someone else since the search
@@ -137,19 +143,26 @@ def _poll_chunk(client: IMAPClient, mailbox: Mailbox, uids: list[int], polled: P
 def _ingest_one(raw: bytes, mailbox: Mailbox) -> str | None:
     """The folder the message goes to once ingested; None to leave it for the next poll."""
     try:
-        result = ingest.ingest(raw, source=f"imap:{mailbox.folder}")
+        result = ingest.ingest(raw, source=_source(mailbox))
     except SQLAlchemyError:
         raise  # the database is down: stop, lose nothing, the next poll starts again
     except Exception:
         db.session.rollback()
         # One message we cannot read must not stop the mailbox: a person reads it instead.
         log.exception("a message of the bounce mailbox could not be ingested")
+        header = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0][:64_000]
+        why = "읽을 수 없는 메일: 메일함에서 확인"
+        left_mail.leave_unread(header=header, source=_source(mailbox), why=why)
         return mailbox.review
     if result.state in TO_PROCESSED:
         return mailbox.processed
     if result.state in TO_A_PERSON:
         return mailbox.review
     return None
+
+
+def _source(mailbox: Mailbox) -> str:
+    return f"imap:{mailbox.folder}"
 
 
 def move(client: IMAPClient, uids: list[int], folder: str) -> None:

@@ -3,20 +3,49 @@ listed for PR staff to read and mark as reviewed."""
 
 import email
 import email.policy
+import hashlib
 import json
 from email.header import decode_header, make_header
 from html.parser import HTMLParser
 
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from pcrm.auth.models import User
 from pcrm.bounces.models import InboundMail, InboundState
+from pcrm.bounces.report import BounceKind
 from pcrm.db import utcnow
 from pcrm.errors import Conflict, NotFound
 from pcrm.extensions import db
 
 LEFT = (InboundState.NOT_BOUNCE, InboundState.UNMATCHED)
 MAX_TEXT = 20_000  # characters of a message's text shown; the rest is in the mailbox
+
+
+def leave_unread(*, header: bytes, source: str, why: str) -> None:
+    """List a mailbox message that was not ingested (too big, unreadable) for a person, by its
+    header; commits. Once per message: a poll that runs again after a crash adds nothing."""
+    key = hashlib.sha256(b"unread\0" + header).hexdigest()
+    if db.session.scalar(db.select(InboundMail.id).where(InboundMail.digest == key)):
+        return
+    # Raw 8-bit headers are most often UTF-8; encoded words are decoded when shown.
+    message = email.message_from_string(header.decode("utf-8", "replace"))
+    db.session.add(
+        InboundMail(
+            digest=key,
+            source=source[:200],
+            kind=BounceKind.NONE,
+            state=InboundState.NOT_BOUNCE,
+            why=why[:300],
+            subject=str(message.get("Subject", ""))[:300],
+            sender=str(message.get("From", ""))[:254],
+            raw=header,
+        )
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:  # listed by another poller at the same instant
+        db.session.rollback()
 
 
 def left_for_a_person(*, reviewed: bool, size: int, offset: int) -> tuple[list[InboundMail], int]:

@@ -136,7 +136,10 @@ def test_a_message_too_big_to_read_is_left_for_a_person_unread(app, mailbox, ima
 
     assert polled.for_a_person == 1
     assert imap.contents(mailbox.review) == [big]
-    assert _count(InboundMail) == 0
+    listed = db.session.scalars(db.select(InboundMail)).one()  # by its header, for a person
+    assert listed.state is InboundState.NOT_BOUNCE
+    assert "너무 큰 메일" in listed.why and listed.subject == "Re: 설문"
+    assert listed.raw == REPLY.split(b"\r\n\r\n")[0] + b"\r\n\r\n"
 
 
 def test_the_job_polls_the_configured_mailbox_once_at_a_time(app, mailbox, imap, monkeypatch):
@@ -177,7 +180,9 @@ def test_a_message_that_cannot_be_read_is_left_for_a_person_and_the_rest_go_on(
 
     assert (polled.seen, polled.for_a_person) == (2, 2)
     assert imap.contents(mailbox.review) == sorted([poison, REPLY])
-    assert _count(InboundMail) == 1  # the reply; the unreadable one waits in the folder
+    listed = db.session.scalars(db.select(InboundMail).order_by(InboundMail.id)).all()
+    assert [m.why for m in listed] == ["읽을 수 없는 메일: 메일함에서 확인", "반송 아님"]
+    assert listed[0].subject == "poison"
 
 
 def test_a_database_failure_stops_the_poll_and_moves_nothing(app, mailbox, imap, monkeypatch):
