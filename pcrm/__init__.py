@@ -59,7 +59,9 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from pcrm.admin.views import bp as admin
     from pcrm.auth.views import bp as auth
+    from pcrm.bounces.mail_views import bp as returned_mail
     from pcrm.bounces.views import bp as bounces
+    from pcrm.bounces.webhooks import bp as webhooks
     from pcrm.campaigns.views import bp as campaigns
     from pcrm.health.views import bp as health
     from pcrm.main.views import bp as main
@@ -82,6 +84,8 @@ def register_blueprints(app: Flask) -> None:
         replies,
         tracking,
         bounces,
+        webhooks,
+        returned_mail,
     ):
         app.register_blueprint(blueprint)
     if app.config["LOCAL_MODE"]:

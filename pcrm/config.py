@@ -106,6 +106,7 @@ def from_environment(instance_path: Path, environ=os.environ) -> dict:
         "SMS_PROVIDER": environ.get("SMS_PROVIDER", "outbox" if mode != "production" else ""),
         **sms_settings(environ),
         **bounce_settings(environ),
+        **bounce_intake_settings(environ),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _flag(environ.get("SESSION_COOKIE_SECURE"), mode == "production"),
@@ -226,6 +227,31 @@ def sens_settings(environ) -> dict:
         "SENS_CONNECT_TIMEOUT": _int(environ, "SENS_CONNECT_TIMEOUT", 5),
         "SENS_MAX_ATTEMPTS": _int(environ, "SENS_MAX_ATTEMPTS", 4),
         "SENS_BACKOFF": _int(environ, "SENS_BACKOFF", 1),
+    }
+
+
+def bounce_intake_settings(environ) -> dict:
+    """Where returned mail comes in: the IMAP bounce mailbox (off while its host is unset), the
+    SES topics whose SNS notifications are taken, and the signed JSON webhook's secret."""
+    tls = (environ.get("BOUNCE_IMAP_TLS") or "ssl").strip().lower()
+    if tls not in ("ssl", "starttls", "none"):
+        raise ConfigError(f"BOUNCE_IMAP_TLS must be ssl, starttls or none, not {tls!r}")
+    topics = environ.get("SES_SNS_TOPIC_ARNS", "")
+    return {
+        "BOUNCE_IMAP_HOST": environ.get("BOUNCE_IMAP_HOST") or None,
+        "BOUNCE_IMAP_PORT": _int(environ, "BOUNCE_IMAP_PORT", 993 if tls == "ssl" else 143),
+        "BOUNCE_IMAP_TLS": tls,
+        "BOUNCE_IMAP_CA_FILE": environ.get("BOUNCE_IMAP_CA_FILE") or None,
+        "BOUNCE_IMAP_USER": environ.get("BOUNCE_IMAP_USER") or None,
+        "BOUNCE_IMAP_PASSWORD": environ.get("BOUNCE_IMAP_PASSWORD") or None,
+        "BOUNCE_IMAP_FOLDER": environ.get("BOUNCE_IMAP_FOLDER") or "INBOX",
+        "BOUNCE_IMAP_PROCESSED_FOLDER": environ.get("BOUNCE_IMAP_PROCESSED_FOLDER") or "Processed",
+        "BOUNCE_IMAP_REVIEW_FOLDER": environ.get("BOUNCE_IMAP_REVIEW_FOLDER") or "Needs-person",
+        "BOUNCE_IMAP_BATCH": _int(environ, "BOUNCE_IMAP_BATCH", 500),
+        "BOUNCE_MAX_BYTES": _int(environ, "BOUNCE_MAX_BYTES", 10 * 1024 * 1024),
+        "SES_SNS_TOPIC_ARNS": tuple(arn.strip() for arn in topics.split(",") if arn.strip()),
+        "BOUNCE_WEBHOOK_SECRET": environ.get("BOUNCE_WEBHOOK_SECRET") or None,
+        "BOUNCE_WEBHOOK_MAX_BYTES": _int(environ, "BOUNCE_WEBHOOK_MAX_BYTES", 256 * 1024),
     }
 
 

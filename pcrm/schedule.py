@@ -21,7 +21,7 @@ DAY = 24 * 3600
 
 def _jobs() -> list[PeriodicJob]:
     # Imported when called: job modules pull in every domain's models and services.
-    from pcrm.bounces.jobs import purge_raw_evidence
+    from pcrm.bounces.jobs import poll_bounce_mailbox, purge_raw_evidence
     from pcrm.campaigns.delivery import poll_delivery_results
     from pcrm.campaigns.jobs import (
         launch_due_campaigns,
@@ -37,6 +37,7 @@ def _jobs() -> list[PeriodicJob]:
         PeriodicJob(materialise_due_waves, interval=60),  # reminder waves that are due
         PeriodicJob(poll_delivery_results, interval=120),  # what became of the SMS sent
         PeriodicJob(sync_opt_out_list, DAY),  # the provider's 080 opt-out list
+        PeriodicJob(poll_bounce_mailbox, interval=60),  # off while BOUNCE_IMAP_HOST is unset
         PeriodicJob(purge_expired_records, DAY),  # access log past two years, old import files
         PeriodicJob(purge_raw_evidence, DAY),  # returned mail's raw bytes past their keep
     ]

@@ -41,6 +41,10 @@ PUBLIC_ENDPOINTS = {
     # but every request signed with SMS_CALLBACK_SECRET (HMAC-SHA256 of the body), or refused.
     "replies.results_callback",
     "replies.replies_callback",
+    # Providers report bounces and complaints: Amazon SNS (each message signed by AWS, our
+    # topics only) and other relays (HMAC-SHA256 with a shared secret, five-minute window).
+    "webhooks.ses",
+    "webhooks.signed_events",
 }
 
 

@@ -47,6 +47,17 @@ def ingest_many(raws: Sequence[bytes], *, source: str, dry_run: bool = False) ->
         return [
             Ingested(r, None, message_ids=tuple(m.id for _, m in _pairs(r, known))) for r in reports
         ]
+    return _record(raws, reports, source, max_bytes)
+
+
+def ingest_report(report: Report, *, raw: bytes, source: str) -> Ingested:
+    """The same path for a report a provider sent already structured (an SES notification, a
+    signed webhook event): `raw` is its evidence (the event's JSON), keyed by its digest."""
+    return _record([raw], [report], source, max_bytes=len(raw))[0]
+
+
+def _record(raws, reports, source: str, max_bytes: int) -> list[Ingested]:
+    """Record and apply in one transaction; a digest already there changes nothing."""
     try:
         results = _record_all(raws, reports, source, max_bytes)
         db.session.commit()
@@ -54,7 +65,11 @@ def ingest_many(raws: Sequence[bytes], *, source: str, dry_run: bool = False) ->
         db.session.rollback()
         if len(raws) == 1:
             return [Ingested(reports[0], None, duplicate=True)]
-        return [ingest(raw, source=source) for raw in raws]  # one by one: only it is skipped
+        # One by one: only the one recorded meanwhile is skipped.
+        return [
+            _record([raw], [report], source, max_bytes)[0]
+            for raw, report in zip(raws, reports, strict=True)
+        ]
     except Exception:
         db.session.rollback()  # nothing half-done stays in the session either
         raise

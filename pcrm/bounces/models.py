@@ -8,6 +8,7 @@ from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConst
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pcrm import labels
+from pcrm.auth.models import User
 from pcrm.bounces.report import BounceKind
 from pcrm.db import str_enum, utcnow
 from pcrm.extensions import db
@@ -56,8 +57,12 @@ class InboundMail(db.Model):
     raw: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     purged_at: Mapped[datetime | None]
     note: Mapped[str] = mapped_column(Text, default="")
+    # Who read a message left for a person, and when (the staff page of returned mail).
+    reviewed_at: Mapped[datetime | None]
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     message: Mapped[Message | None] = relationship()
+    reviewed_by: Mapped[User | None] = relationship()
 
 
 class AddressBounce(db.Model):

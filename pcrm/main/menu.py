@@ -27,6 +27,7 @@ MENU = (
     MenuItem("campaigns.index", _l("캠페인"), EVERYONE),
     MenuItem("replies.index", _l("문자 답장"), PR_OFFICE),
     MenuItem("reports.index", _l("보고서"), EVERYONE),
+    MenuItem("returned_mail.index", _l("반송 메일"), PR_OFFICE),
     MenuItem("admin.users", _l("관리"), (Role.ADMIN,)),
     MenuItem("outbox.mail", _l("메일 보관함"), PR_OFFICE),
     MenuItem("outbox.sms", _l("문자 보관함"), PR_OFFICE),

@@ -289,3 +289,22 @@ def test_bounce_worklist_with_rows_and_a_refused_action(staff_page, assert_acces
     staff_page.get_by_role("button", name="선택한 주소 처리").click()
     expect(staff_page.get_by_text("사유를 적어 주세요", exact=False)).to_be_visible()
     assert_accessible(staff_page)
+
+
+def test_returned_mail_pages(staff_page, assert_accessible):
+    from pcrm.bounces.ingest import ingest
+
+    reply = (
+        "From: resident@example.org\r\nSubject: =?UTF-8?B?7ISk66y4IOuLteyepQ==?=\r\n"
+        'Content-Type: text/html; charset="utf-8"\r\n\r\n'
+        "<p>주소가 바뀌었습니다.</p><img src='https://tracker.example/x.png'>\r\n"
+    ).encode()
+    inbound_id = ingest(reply, source="imap:INBOX").inbound_id
+    paths = ("/returned-mail/", f"/returned-mail/{inbound_id}")
+    assert_accessible(staff_page, paths)
+
+    staff_page.get_by_label("메모 (선택)").fill("주소 변경 안내함")
+    staff_page.get_by_role("button", name="확인함으로 표시", exact=True).click()
+    expect(staff_page.get_by_text("확인함으로 표시했습니다.")).to_be_visible()
+    expect(staff_page.get_by_text("확인할 메일이 없습니다.")).to_be_visible()
+    assert_accessible(staff_page, ("/returned-mail/?reviewed=1",))
