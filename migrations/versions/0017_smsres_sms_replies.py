@@ -1,7 +1,7 @@
 """replies: SMS replies residents sent, kept once each for staff to read
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-11-30 19:13:17.139935
 
 """
@@ -12,8 +12,8 @@ import pcrm.db
 
 
 # revision identifiers, used by Alembic.
-revision = '0014'
-down_revision = '0013'
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """campaigns: the SMS provider's backoff apart from the e-mail relay's
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-11-30 19:13:18.558221
 
 """
@@ -12,8 +12,8 @@ import pcrm.db
 
 
 # revision identifiers, used by Alembic.
-revision = '0014'
-down_revision = '0013'
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """bounces: the clean-up worklist (address_review) and the bounces the policy applied (address_bounce)
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-11-30 19:11:30.978770
 
 """
@@ -12,8 +12,8 @@ import pcrm.db
 
 
 # revision identifiers, used by Alembic.
-revision = '0014'
-down_revision = '0013'
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

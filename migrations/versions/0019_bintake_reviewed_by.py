@@ -1,7 +1,7 @@
 """bounces: who read a returned message left for a person, and when
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-11-30 19:13:26.989073
 
 """
@@ -12,8 +12,8 @@ import pcrm.db
 
 
 # revision identifiers, used by Alembic.
-revision = '0014'
-down_revision = '0013'
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
