@@ -9,13 +9,14 @@ from sqlalchemy import func, select
 
 from pcrm.bounces import policy
 from pcrm.bounces.ingest import ingest
-from pcrm.bounces.models import AddressReview
+from pcrm.bounces.models import AddressBounce, AddressReview
 from pcrm.bounces.report import BounceKind
 from pcrm.extensions import db
 from pcrm.messaging.models import Message, MessageStatus
 from pcrm.subscribers.models import Channel, Subscriber
 
 HARD = 4
+MAILBOX = "demo:bounce-mailbox"
 SOFT_REPEATS = (3, 1, 1)  # the first address: three soft bounces ten days apart
 
 
@@ -45,7 +46,7 @@ def _messages(status: MessageStatus, channel: Channel = Channel.EMAIL, limit: in
 def _hard_bounces() -> None:
     for number, message in enumerate(_messages(MessageStatus.BOUNCED_HARD, limit=HARD)):
         if number % 2 == 0:
-            ingest(returned_mail(message), source="imap:INBOX")
+            ingest(returned_mail(message), source=MAILBOX)
             continue
         policy.apply(
             message=message,
@@ -104,8 +105,9 @@ def _dead_phone() -> None:
 
 
 def load_bounces() -> int:
-    """The demo's bounces, once (while the worklist is empty); returns its rows."""
-    if db.session.scalar(select(AddressReview.id).limit(1)) is None:
+    """The demo's bounces, once; returns the worklist's rows. (The worklist may have rows
+    already: a dead number the SMS results of the sent campaigns found.)"""
+    if db.session.scalar(select(AddressBounce.id).where(AddressBounce.source == "smtp")) is None:
         _hard_bounces()
         _soft_bounces()
         _complaint()

@@ -17,7 +17,6 @@ from pcrm.db import (
     foreign_keys_checked_after,
     utcnow,
 )
-from pcrm.demo.bounce_mailbox import load_bounce_mailbox
 from pcrm.demo.bounces import load_bounces
 from pcrm.demo.campaigns import NEWSLETTER_PROJECT, load_campaigns
 from pcrm.demo.imports import load_imports
@@ -185,9 +184,8 @@ def load_demo(*, subscribers: int = 3000, seed: int = 2015) -> DemoSummary:
     if _count(Survey) == 0:
         load_surveys(seed)
     load_campaigns(seed)
-    load_bounce_mailbox()  # first: it ingests only into an empty mailbox
-    load_bounces()
     load_returned_mail()  # after the campaigns: a resident replies to one of their messages
+    load_bounces()
     return DemoSummary(
         departments=_count(Department),
         projects=_count(Project),

@@ -44,8 +44,8 @@ def _failed(row: dict, *, dead: bool) -> None:
 
 def delivery_events(base: dict, row: dict) -> list[dict]:
     """The provider's delivery report of an SMS, as an event."""
-    if row["channel"] != Channel.SMS.value:
-        return []
+    if row["channel"] != Channel.SMS.value or row["sent_at"] is None:
+        return []  # not a text, or one that never left (no provider, no report)
     if row["delivered_at"]:
         return [base | {"kind": EventKind.DELIVERY.value, "detail": "delivered",
                         "created_at": row["delivered_at"]}]  # fmt: skip
