@@ -149,11 +149,13 @@ def send_survey_campaign(
         people = _recipients(ids)
         if channel is Channel.SMS:
             outcomes = [_texted(campaign, p, 0, sent_at, rng, today) for p in people]
+            delivery_outcomes([outcome.row for outcome in outcomes], rng)
         else:
             outcomes = [_outcome(campaign, person, sent_at, rng, today) for person in people]
             _a_few_others(outcomes)
         # Short links as an SMS of the campaign carries, so the demo shows them resolving.
         count += _write(campaign, survey, people, outcomes, rng, wave=0)
+    bounce_dead_numbers(campaign.id)  # a dead number's phone marked and suppressed
     return count
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from cryptography import x509
 
-from pcrm.embedded import die_with_parent, free_port, stop_process
+from pcrm.embedded import free_port, owned_child, stop_process
 from tests.bounces.certificates import private_pem, self_signed
 
 USER, PASSWORD = "bounces", "test-password"
@@ -116,7 +116,7 @@ def _dovecot(binary: str, directory: Path) -> Iterator[Dovecot]:
     config = directory / "dovecot.conf"
     config.write_text(_config(directory, port, tls_port))
     process = subprocess.Popen(
-        [binary, "-F", "-c", str(config)], preexec_fn=die_with_parent, stdout=subprocess.DEVNULL
+        [binary, "-F", "-c", str(config)], preexec_fn=owned_child, stdout=subprocess.DEVNULL
     )
     try:
         _wait_for_port(port, process, directory)

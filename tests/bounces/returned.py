@@ -45,3 +45,8 @@ def dsn(
         + returned
         + b"--b--\r\n"
     )
+
+
+def verp_dsn(token: str, recipient: str, status: str) -> bytes:
+    """A report on one recipient that came back to the message's VERP address."""
+    return dsn(to=f"bounces+{token}@pcrm.example.org", failures=[(recipient, "failed", status)])

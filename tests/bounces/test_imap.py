@@ -14,7 +14,7 @@ from pcrm.bounces.jobs import POLL_LOCK, poll_bounce_mailbox
 from pcrm.bounces.models import InboundMail, InboundState
 from pcrm.extensions import db, queues
 from pcrm.messaging.models import Event, EventKind, Message, MessageStatus
-from tests.bounces.test_ingest import dsn
+from tests.bounces.returned import verp_dsn
 from tests.campaigns.factories import launched_campaign, send_all
 
 REPLY = "From: 주민 <resident@example.org>\r\nSubject: Re: 설문\r\n\r\n잘 받았습니다.\r\n".encode()
@@ -36,8 +36,8 @@ def _count(model, *where) -> int:
 
 def test_a_poll_files_bounces_as_processed_and_leaves_the_rest_for_a_person(app, mailbox, imap):
     message = _sent_message()
-    bounce = dsn(message.token, message.address, "5.1.1")
-    stranger = dsn("y" * 20, "nobody@example.org", "5.1.1")
+    bounce = verp_dsn(message.token, message.address, "5.1.1")
+    stranger = verp_dsn("y" * 20, "nobody@example.org", "5.1.1")
     imap.deliver(bounce, REPLY, OUT_OF_OFFICE, stranger)
 
     polled = poll(mailbox)
@@ -65,7 +65,7 @@ def test_a_poller_killed_between_ingest_and_move_loses_nothing_and_applies_nothi
     app, mailbox, imap, pcrm_env
 ):
     message = _sent_message()
-    bounce = dsn(message.token, message.address, "5.1.1")
+    bounce = verp_dsn(message.token, message.address, "5.1.1")
     imap.deliver(bounce, REPLY)
     # A real process, killed (SIGKILL) the moment it has ingested and is about to move.
     script = textwrap.dedent(
@@ -167,10 +167,10 @@ def test_a_message_that_cannot_be_read_is_left_for_a_person_and_the_rest_go_on(
 
     real_read = parsing.read
 
-    def read(raw: bytes):
+    def read(raw: bytes, **options):
         if b"poison" in raw:
             raise ValueError("unreadable")
-        return real_read(raw)
+        return real_read(raw, **options)
 
     monkeypatch.setattr(parsing, "read", read)
     poison = b"From: x@example.org\r\nSubject: poison\r\n\r\n\xff\xfe\r\n"
@@ -181,7 +181,7 @@ def test_a_message_that_cannot_be_read_is_left_for_a_person_and_the_rest_go_on(
     assert (polled.seen, polled.for_a_person) == (2, 2)
     assert imap.contents(mailbox.review) == sorted([poison, REPLY])
     listed = db.session.scalars(db.select(InboundMail).order_by(InboundMail.id)).all()
-    assert [m.why for m in listed] == ["읽을 수 없는 메일: 메일함에서 확인", "반송 아님"]
+    assert [m.why for m in listed] == ["읽을 수 없는 메일: 메일함에서 확인", "일반 회신 (반송 아님)"]
     assert listed[0].subject == "poison"
 
 

@@ -7,7 +7,7 @@ from pcrm.auth.models import Role
 from pcrm.bounces.ingest import ingest
 from pcrm.bounces.models import InboundMail, InboundState
 from pcrm.extensions import db
-from tests.bounces.test_ingest import dsn
+from tests.bounces.returned import verp_dsn
 
 HOSTILE_REPLY = (
     "From: 김주민 <resident@example.org>\r\n"
@@ -31,7 +31,7 @@ def _left(raw: bytes, received: datetime | None = None) -> InboundMail:
 def test_the_list_shows_what_waits_for_a_person_in_seoul_time(client, sign_in):
     sign_in(Role.PR)
     _left(HOSTILE_REPLY, datetime(2026, 3, 2, 15, 30, tzinfo=UTC))
-    _left(dsn("z" * 20, "nobody@example.org", "5.1.1"))
+    _left(verp_dsn("z" * 20, "nobody@example.org", "5.1.1"))
 
     page = client.get("/returned-mail/").get_data(as_text=True)
 

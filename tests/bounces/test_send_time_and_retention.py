@@ -16,7 +16,7 @@ from pcrm.extensions import db
 from pcrm.messaging.models import Message, MessageStatus
 from pcrm.messaging.service import is_suppressed, suppress_address
 from pcrm.subscribers.models import AddressStatus, Channel
-from tests.bounces.test_ingest import dsn
+from tests.bounces.returned import verp_dsn
 from tests.campaigns.factories import (
     create_campaign,
     create_segment,
@@ -56,7 +56,7 @@ def test_refusals_about_us_or_a_full_mailbox_are_not_hard():
 def test_raw_evidence_is_purged_after_the_retention_period(app):
     launched_campaign(recipients=1)
     message = db.session.scalars(select(Message)).first()
-    old = ingest(dsn(message.token, message.address, "5.1.1"), source="test")
+    old = ingest(verp_dsn(message.token, message.address, "5.1.1"), source="test")
     recent = ingest(b"From: a@example.org\r\nSubject: Re: survey\r\n\r\nThanks\r\n", source="t")
     db.session.get(InboundMail, old.inbound_id).received_at = utcnow() - timedelta(days=91)
     db.session.commit()
@@ -87,7 +87,7 @@ def test_an_address_suppressed_after_launch_is_not_sent_to(relay):
 def test_the_same_returned_mail_twice_scores_once(app):
     launched_campaign(recipients=1)
     message = db.session.scalars(select(Message)).first()
-    raw = dsn(message.token, message.address, "4.2.2")
+    raw = verp_dsn(message.token, message.address, "4.2.2")
     ingest(raw, source="test")
     ingest(raw, source="test")
     assert db.session.scalar(select(func.count()).select_from(AddressBounce)) == 1

@@ -24,7 +24,7 @@ from pcrm.subscribers.models import (
     SubscriberNotice,
 )
 from pcrm.subscribers.notices import token_for
-from tests.bounces.test_ingest import dsn
+from tests.bounces.returned import verp_dsn
 from tests.campaigns.factories import launched_campaign, send_all
 from tests.factories import create_department
 
@@ -33,7 +33,7 @@ def bounced(count: int = 2) -> list[Message]:
     """A campaign's messages, the first hard-bounced by a returned DSN, the rest soft."""
     launched_campaign(recipients=count)
     messages = list(db.session.scalars(select(Message).order_by(Message.id)))
-    ingest(dsn(messages[0].token, messages[0].address, "5.1.1"), source="file:test.eml")
+    ingest(verp_dsn(messages[0].token, messages[0].address, "5.1.1"), source="file:test.eml")
     for message in messages[1:]:
         policy.apply(message=message, kind=BounceKind.SOFT, status="4.2.2", source="test")
     return messages
