@@ -127,6 +127,7 @@ def test_an_email_wave_then_sms_to_non_respondents_with_results_and_an_opt_out_r
         )
     ).all()
     assert event.source is ConsentSource.SMS_REPLY and not event.granted
+    assert _wave(campaign.id, 1)[opts_out.id].unsubscribed_at is not None  # counted as such
 
     # The next wave skips the respondent, the dead number and the one who opted out.
     assert materialise_due_waves(now=launched_at + timedelta(days=2, minutes=1)) == 2
