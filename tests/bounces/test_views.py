@@ -203,3 +203,19 @@ def test_the_registry_and_the_subscriber_page_show_each_address_state(client, si
     assert "(정상 · 발송 제외: 스팸 신고)" in listing
     page = client.get(f"/subscribers/{messages[0].subscriber_id}").get_data(as_text=True)
     assert "resident0@example.com (반송 · 발송 제외: 영구 반송)" in page
+
+
+def test_every_worklist_route_refuses_department_staff(app, client, sign_in, csrf_token):
+    messages = bounced(1)
+    row = reviews()["resident0@example.com"]
+    sign_in(Role.DEPARTMENT, department=create_department("문화체육과", "Culture"))
+    token = csrf_token("/")
+    inbound_id = row.last_bounce.inbound_id
+    assert client.get(f"/bounces/mail/{inbound_id}.eml").status_code == 403
+    assert client.get("/bounces/export.xlsx").status_code == 403
+    restore = {"ids": [row.id], "action": "restore", "reason": "x", "csrf_token": token}
+    assert client.post("/bounces/bulk", data=restore).status_code == 403
+    correct = {"email": "new@example.org", "csrf_token": token}
+    assert client.post(f"/bounces/{row.id}/correct", data=correct).status_code == 403
+    assert is_suppressed("email", messages[0].address)
+    assert db.session.scalar(select(SubscriberNotice)) is None
