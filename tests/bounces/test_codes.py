@@ -50,3 +50,19 @@ def test_no_code_and_no_words_is_no_status():
     assert status_from_text("Your message could not be delivered.") is None
     assert kind_for(None) is SOFT
     assert kind_for("5.1") is SOFT  # malformed: never suppress on it
+
+
+@pytest.mark.parametrize(
+    ("text", "status", "kind"),
+    [
+        ("550 Benutzer unbekannt", "5.1.1", HARD),
+        ("Die Adresse existiert nicht", "5.1.1", HARD),
+        ("550 Utilisateur inconnu", "5.1.1", HARD),
+        ("552 Boîte aux lettres pleine", "5.2.2", SOFT),
+        ("550 El usuario no existe", "5.1.1", HARD),
+        ("Postfach ist voll (5.2.2)", "5.2.2", SOFT),
+    ],
+)
+def test_other_languages_say_the_same_things(text, status, kind):
+    assert status_from_text(text) == status
+    assert kind_for(status, text) is kind
