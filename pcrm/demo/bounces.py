@@ -86,10 +86,20 @@ def _returned(messages: list[Message]) -> list[bytes]:
 def load_bounces() -> int:
     """Ingest the demo's returned mail once; returns how many returned messages are kept."""
     if db.session.scalar(select(InboundMail.id).limit(1)) is None:
+        # Messages nobody opened, answered or was reminded of, in the latest campaign: the
+        # demo campaigns' own stories (funnels, reminders) stay as they are.
+        reminded = select(Message.subscriber_id).where(Message.wave > 0)
         messages = db.session.scalars(
             select(Message)
-            .where(Message.channel == Channel.EMAIL, Message.status == MessageStatus.SENT)
-            .order_by(Message.id)
+            .where(
+                Message.channel == Channel.EMAIL,
+                Message.status == MessageStatus.SENT,
+                Message.opened_at.is_(None),
+                Message.clicked_at.is_(None),
+                Message.responded_at.is_(None),
+                Message.subscriber_id.not_in(reminded),
+            )
+            .order_by(Message.campaign_id.desc(), Message.id)
             .limit(7)
         ).all()
         if len(messages) == 7:
