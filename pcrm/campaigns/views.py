@@ -15,7 +15,7 @@ from flask_login import current_user
 
 from pcrm.auth.access import ensure_department, roles_required
 from pcrm.auth.models import Role
-from pcrm.campaigns import disclosure, reminders, results, service, undelivered
+from pcrm.campaigns import disclosure, recurrence, reminders, results, service, undelivered
 from pcrm.campaigns.forms import (
     ActionForm,
     CampaignForm,
@@ -37,6 +37,7 @@ from pcrm.inputs import page_number, query_int
 from pcrm.projects.models import Project
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
+bp.add_app_template_filter(recurrence.describe, "recurrence")
 PR = (Role.ADMIN, Role.PR)
 PAGE_SIZE = 50
 

@@ -58,7 +58,8 @@ def test_sign_up_pages(phone_page, assert_accessible):
     page.get_by_role("button", name="신청하기").click()
     expect(page.get_by_role("alert")).to_be_visible()
     assert_accessible(page)
-    assert_accessible(page, ("/join/done", "/p/not-a-real-token"))  # and a tampered link's 404
+    # ...and a tampered link's 404
+    assert_accessible(page, ("/join/done", "/privacy", "/p/not-a-real-token"))
 
     page.goto("/join")
     page.get_by_role("button", name="English").click()
@@ -230,6 +231,8 @@ def test_staff_pages(staff_page, assert_accessible):
         f"/campaigns/{campaign.id}",
         f"/campaigns/{sending.id}",  # its progress in a frame
         "/admin/users",
+        "/admin/health",
+        "/account/two-factor",
         "/projects/",
         f"/projects/{survey.project_id}",
     )
