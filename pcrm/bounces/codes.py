@@ -21,7 +21,9 @@ _PHRASES: tuple[tuple[str, re.Pattern], ...] = tuple(
             "2.2",
             r"mailbox (is )?full|over ?quota|quota exceeded|exceed(s|ed)? (the )?(storage|quota)"
             r"|insufficient (system )?storage|storage (space|limit)|mailbox size limit"
-            r"|메일함.{0,12}(용량|가득|꽉)|용량.{0,10}(초과|부족)|저장 공간",
+            r"|메일함.{0,12}(용량|가득|꽉)|용량.{0,10}(초과|부족)|저장 공간"
+            r"|postfach (ist )?voll|bo[iî]te (aux lettres )?pleine|quota d[ée]pass[ée]"
+            r"|buz[oó]n lleno",
         ),
         (
             "7.1",
@@ -58,7 +60,10 @@ _PHRASES: tuple[tuple[str, re.Pattern], ...] = tuple(
             r"|(사용자|계정|수신자|받는 ?사람|아이디|메일 ?주소|주소)[가이를은는]? ?"
             r"(존재하지|없|찾을 수)"
             r"|없는 (사용자|계정|아이디|메일 ?주소|주소)"
-            r"|존재하지 않는 (사용자|계정|아이디|메일|주소)",
+            r"|존재하지 않는 (사용자|계정|아이디|메일|주소)"
+            r"|(benutzer|empf[äa]nger|adresse)\S*.{0,20}unbekannt|existiert nicht"
+            r"|(utilisateur|destinataire) inconnu|adresse.{0,20}(inconnue|n'existe pas)"
+            r"|(usuario|destinatario) desconocido|no existe|non esiste|n[ãa]o existe",
         ),
     )
 )

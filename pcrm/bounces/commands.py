@@ -25,8 +25,9 @@ def ingest_files(paths: tuple[Path, ...], dry_run: bool, as_json: bool):
     """Ingest .eml and mbox FILEs: each message is parsed, matched and applied once.
 
     With --json: {"file", "is_bounce", "kind", "recipient", "status", "message_token"} per
-    message; kind is hard, soft, complaint or none; status the RFC 3463 code, or null. The
-    exit status is 1 when a file could not be read (the others are still ingested).
+    message; kind is hard, soft, complaint or none; status the RFC 3463 code, or null; why a
+    message was refused (too large, not mail, truncated) goes to stderr. The exit status is 1
+    when a file could not be read (the others are still ingested).
     """
     ensure_migrated()
     failed = False
@@ -35,6 +36,8 @@ def ingest_files(paths: tuple[Path, ...], dry_run: bool, as_json: bool):
             for batch in _batches(messages(path)):
                 for result in ingest_many(batch, source=f"file:{path.name}", dry_run=dry_run):
                     click.echo(_json(path, result) if as_json else _line(path, result, dry_run))
+                    if as_json and result.report.refused:  # the JSON keys are fixed: say why here
+                        click.echo(f"{path}: {result.report.refused}", err=True)
         except UnreadableFile as error:
             click.echo(str(error), err=True)
             failed = True

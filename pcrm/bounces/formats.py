@@ -1,6 +1,8 @@
 """The report formats: RFC 3464 delivery status, RFC 5965 feedback reports, and free text."""
 
 import base64
+import contextlib
+import logging
 import quopri
 import re
 from email.message import Message
@@ -10,6 +12,10 @@ from flufl.bounce import all_failures
 from pcrm.bounces import codes
 from pcrm.bounces.mime import ORIGINAL_TYPES, decode_bytes, header
 from pcrm.bounces.report import BounceKind, Failure, Report
+
+# flufl.bounce logs each detector that trips on odd input (an 8-bit From header, say) with a
+# traceback before re-raising; free_text_failures catches that and reads the text instead.
+logging.getLogger("flufl.bounce").setLevel(logging.CRITICAL)
 
 ADDRESS = re.compile(r"[A-Za-z0-9._%+=-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _FIELD = re.compile(r"^([A-Za-z][A-Za-z0-9-]*):[ \t]*(.*)$")
@@ -135,12 +141,20 @@ def _status_blocks(message: Message, ctype: str = "message/delivery-status") -> 
         encoded = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
         if isinstance(payload, list) and encoded not in ("base64", "quoted-printable"):
             # compat32 parses each block into a sub-message
-            blocks.extend(
-                {k.lower(): " ".join(str(v).split()) for k, v in b.items()} for b in payload
-            )
+            blocks.extend({k.lower(): _field(v) for k, v in b.raw_items()} for b in payload)
         else:
             blocks.extend(_parse_blocks(_encoded_text(payload, encoded, part)))
     return blocks
+
+
+def _field(value) -> str:
+    """A status field as text: raw 8-bit bytes (a Korean Diagnostic-Code in EUC-KR, say) come
+    out of compat32 as surrogate escapes, decoded here by the usual charsets."""
+    text = str(value)
+    if not text.isascii():
+        with contextlib.suppress(UnicodeEncodeError):  # already text, not escaped bytes
+            text = decode_bytes(text.encode("ascii", "surrogateescape"), None)
+    return " ".join(text.split())
 
 
 def _encoded_text(payload, encoded: str, part: Message) -> str:

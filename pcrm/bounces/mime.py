@@ -36,14 +36,18 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
 
 
 def header(message: Message, name: str) -> str:
-    """A header as text, RFC 2047 encoded words decoded (EUC-KR subjects included)."""
-    value = message.get(name)
+    """A header as text: RFC 2047 encoded words decoded (EUC-KR subjects included), and raw
+    8-bit bytes, which some Korean mailers still send, read by the usual charsets."""
+    value = next((v for k, v in message.raw_items() if k.lower() == name.lower()), None)
     if value is None:
         return ""
+    value = str(value)
+    if not value.isascii():  # compat32 keeps raw bytes as surrogate escapes
+        value = decode_bytes(value.encode("ascii", "surrogateescape"), None)
     try:
-        pieces = decode_header(str(value))
+        pieces = decode_header(value)
     except Exception:  # a malformed encoded word: show it as it came
-        return " ".join(str(value).split())
+        return " ".join(value.split())
     text = "".join(
         decode_bytes(chunk, charset) if isinstance(chunk, bytes) else chunk
         for chunk, charset in pieces

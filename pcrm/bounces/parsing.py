@@ -8,6 +8,7 @@ so, and then flufl.bounce finds the addresses of the common non-standard formats
 """
 
 import email
+import email.errors
 import email.policy
 import re
 from email.message import Message

@@ -18,7 +18,8 @@ _BOUNCE_SUBJECT = re.compile(
     r"|delivery fail|failure notice|could not be delivered|not delivered|non.?delivery"
     r"|delivery report|warning: (message|could not)|delayed mail|delivery delayed"
     r"|mail system error|returned to sender|발송 ?실패|전송 ?실패|배달 ?실패|반송|"
-    r"수신 ?실패|전달 ?실패|메일 ?배달|delivery has failed|permanent error",
+    r"수신 ?실패|전달 ?실패|메일 ?배달|(배달|전달|전송)되지 않|반송됨|delivery has failed"
+    r"|permanent error",
     re.IGNORECASE,
 )
 _AUTO_SUBJECT = re.compile(

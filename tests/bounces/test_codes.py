@@ -35,6 +35,13 @@ HARD, SOFT = BounceKind.HARD, BounceKind.SOFT
         ("retry timeout exceeded", "4.4.7", SOFT),
         ("554 5.3.4 Message too big for system", "5.3.4", SOFT),
         ("550 5.0.0 Refused", "5.0.0", HARD),
+        # Other languages say the same things.
+        ("550 Benutzer unbekannt", "5.1.1", HARD),
+        ("Die Adresse existiert nicht", "5.1.1", HARD),
+        ("550 Utilisateur inconnu", "5.1.1", HARD),
+        ("552 Boîte aux lettres pleine", "5.2.2", SOFT),
+        ("550 El usuario no existe", "5.1.1", HARD),
+        ("Postfach ist voll (5.2.2)", "5.2.2", SOFT),
     ],
 )
 def test_words_give_a_status_and_a_kind(text, status, kind):

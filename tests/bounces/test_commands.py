@@ -97,5 +97,6 @@ def test_bad_files_are_reported_and_the_others_still_ingested(app, runner, tmp_p
         json.loads(line)["kind"] for line in result.output.splitlines() if line.startswith("{")
     ]
     assert kinds == ["none", "hard"]
+    assert f"{garbage}: 이메일이 아닌 이진 데이터입니다" in result.output  # on stderr
     why = db.session.scalar(db.select(InboundMail.why).where(InboundMail.kind == "none"))
     assert why == "이메일이 아닌 이진 데이터입니다"

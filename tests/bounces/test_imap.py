@@ -181,7 +181,10 @@ def test_a_message_that_cannot_be_read_is_left_for_a_person_and_the_rest_go_on(
     assert (polled.seen, polled.for_a_person) == (2, 2)
     assert imap.contents(mailbox.review) == sorted([poison, REPLY])
     listed = db.session.scalars(db.select(InboundMail).order_by(InboundMail.id)).all()
-    assert [m.why for m in listed] == ["읽을 수 없는 메일: 메일함에서 확인", "일반 회신 (반송 아님)"]
+    assert [m.why for m in listed] == [
+        "읽을 수 없는 메일: 메일함에서 확인",
+        "일반 회신 (반송 아님)",
+    ]
     assert listed[0].subject == "poison"
 
 

@@ -1,6 +1,6 @@
 """A report finds its message: VERP token, returned headers, Message-ID, then the address."""
 
-from pcrm.bounces.matching import by_message_id, match
+from pcrm.bounces.matching import by_message_id, known_for, match
 from pcrm.bounces.parsing import read
 from tests.bounces.returned import dsn, sent_messages
 
@@ -75,3 +75,36 @@ def test_a_multi_recipient_report_matches_each_recipient(app, smtp_server):
     )
     found = [match(report, failure) for failure in report.failures]
     assert found == [messages[0], None, messages[2]]
+
+
+def test_a_batch_lookup_matches_as_the_database_does(app, smtp_server):
+    messages, received = sent_messages(smtp_server, count=3)
+    reports = [
+        read(
+            dsn(
+                to=f"bounces+{messages[0].token}@pcrm.local",
+                failures=[("x@example.org", "failed", "5.1.1")],
+            )
+        ),
+        read(
+            dsn(
+                to="postmaster@pcrm.local",
+                failures=[("y@example.org", "failed", "5.1.1")],
+                original=received[messages[1].address],
+            )
+        ),
+        read(
+            dsn(
+                to="postmaster@pcrm.local",
+                failures=[
+                    (messages[2].address, "failed", "5.1.1"),
+                    ("z@example.org", "failed", "5.1.1"),
+                ],
+            )
+        ),
+    ]
+    known = known_for(reports)
+    for report in reports:
+        for failure in report.failures:
+            assert match(report, failure, known=known) == match(report, failure)
+    assert [match(r, r.failures[0], known=known) for r in reports] == messages

@@ -171,3 +171,26 @@ def test_a_free_text_delay_warning_is_soft_whatever_it_quotes():
     )
     assert report.kind is BounceKind.SOFT
     assert [f.recipient for f in report.failures] == ["slow@example.de"]
+
+
+def test_raw_8_bit_korean_headers_and_status_fields_are_read():
+    sender, subject = "네이버 메일".encode("euc-kr"), "[반송] 메일 발송 실패".encode("euc-kr")
+    full = "메일함 용량이 초과되었습니다".encode("euc-kr")
+    raw = (
+        b"From: " + sender + b" <MAILER-DAEMON@naver.com>\r\n"
+        b"To: bounces+" + b"K" * 24 + b"@pcrm.local\r\nSubject: " + subject
+        + b"\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n'
+        b"--b\r\nContent-Type: text/plain\r\n\r\nfailed\r\n--b\r\n"
+        b"Content-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.daum.net\r\n\r\n"
+        b"Final-Recipient: rfc822; kim@daum.net\r\nAction: failed\r\nStatus: 5.0.0\r\n"
+        b"Diagnostic-Code: smtp; 550 " + full + b"\r\n\r\n--b--\r\n"
+    )  # fmt: skip
+    report = read(raw)
+    assert (report.subject, report.sender) == (
+        "[반송] 메일 발송 실패",
+        "네이버 메일 <MAILER-DAEMON@naver.com>",
+    )
+    (failure,) = report.failures
+    assert (failure.kind, failure.status) == (BounceKind.SOFT, "5.2.2")  # full: soft even as 5.x
+    assert "메일함 용량" in failure.diagnostic
