@@ -22,14 +22,11 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-import httpx
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.send import reset_database, start_workers  # noqa: E402
-from pcrm.messaging.sens import SensAuth  # noqa: E402
-from pcrm.messaging.sens_format import body, domestic_number, requests_for  # noqa: E402
+from bench.sens import direct  # noqa: E402
 from pcrm.messaging.sms_batch import OutgoingSms  # noqa: E402
 from tests.messaging.fake_sens import FakeSens  # noqa: E402
 
@@ -128,19 +125,6 @@ def texts(count: int) -> list[OutgoingSms]:
         "\n무료수신거부 080-000-0000"
     )
     return [OutgoingSms(ref=str(i), to=f"+8210{i:08d}", text=text) for i in range(count)]
-
-
-def direct(fake: FakeSens, base_url: str, outgoing: list[OutgoingSms]) -> float:
-    """Seconds to post the pre-built, signed bodies over one client."""
-    ready = [(m, domestic_number(m.to), "lms") for m in outgoing]
-    bodies = [body(chunk, fake.sender) for chunk in requests_for(ready)]
-    auth = SensAuth(fake.access_key, fake.secret_key, time.time)
-    path = f"/sms/v2/services/{fake.service_id}/messages"
-    with httpx.Client(base_url=base_url, auth=auth) as client:
-        started = time.perf_counter()
-        for request_body in bodies:
-            assert client.post(path, json=request_body).status_code == 202
-        return time.perf_counter() - started
 
 
 def audience_timed(wave_id: int) -> float:
@@ -257,10 +241,10 @@ def main() -> None:
             campaign_id, wave_id = seed(args.recipients, args.answered)
             workers = start_workers(args.workers, env)
             outgoing = texts(args.recipients)
-            direct(fake, base_url, outgoing[:1000])  # warm up the server and the code paths
+            direct(fake, base_url, outgoing[:1000], "lms")  # warm up the server and the code paths
             # The baseline before and after the wave, its mean used: a shared machine's load
             # changes during a run.
-            before_s = direct(fake, base_url, outgoing) / len(outgoing)
+            before_s = direct(fake, base_url, outgoing, "lms") / len(outgoing)
             time.sleep(3)  # the workers import the app; their start-up is not the wave's
             audience_s = audience_timed(wave_id)
             materialise_s, links_s, added, links = materialise_timed(wave_id)
@@ -268,7 +252,7 @@ def main() -> None:
             wait_until_sent(campaign_id, 1, added, timeout=max(120, added / 50))
             send_s = time.perf_counter() - started
             accepted = len(fake.accepted_to) - 1000 - len(outgoing)
-            after_s = direct(fake, base_url, outgoing) / len(outgoing)
+            after_s = direct(fake, base_url, outgoing, "lms") / len(outgoing)
             raw_s = (before_s + after_s) / 2 * added
     finally:
         for worker in workers:

@@ -32,9 +32,9 @@ def messages(count: int) -> list[OutgoingSms]:
     return [OutgoingSms(ref=str(i), to=f"+8210{i:08d}", text=TEXT) for i in range(count)]
 
 
-def direct(fake: FakeSens, base_url: str, outgoing: list[OutgoingSms]) -> float:
-    """Seconds to post the pre-built bodies over one signed client."""
-    ready = [(m, domestic_number(m.to), "sms") for m in outgoing]
+def direct(fake: FakeSens, base_url: str, outgoing: list[OutgoingSms], kind="sms") -> float:
+    """Seconds to post the pre-built bodies (each message of `kind`) over one signed client."""
+    ready = [(m, domestic_number(m.to), kind) for m in outgoing]
     bodies = [body(chunk, fake.sender) for chunk in requests_for(ready)]
     auth = SensAuth(fake.access_key, fake.secret_key, time.time)
     path = f"/sms/v2/services/{fake.service_id}/messages"

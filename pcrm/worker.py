@@ -9,6 +9,7 @@ from rq.cron import CronScheduler
 from sqlalchemy.orm import configure_mappers
 
 from pcrm.extensions import db, queues
+from pcrm.messaging import sens
 from pcrm.queue import QUEUE_NAMES
 from pcrm.schedule import PERIODIC_JOBS
 
@@ -71,8 +72,10 @@ def run_worker(
     """Work the queues until stopped (or empty, with burst); the scheduler runs enqueue_at jobs."""
     with app.app_context():
         # Configured here once, not in every work horse: each fork would redo it (about 8% of a
-        # batch job's time in bench/send.py).
+        # batch job's time in bench/send.py; the SENS client's TLS and transport a fifth of an
+        # SMS batch's in bench/reminders.py).
         configure_mappers()
+        sens.warm_up()
         connection = queues.redis
         AppWorker.app = app
         worker = AppWorker(queue_names, connection=connection, name=name)

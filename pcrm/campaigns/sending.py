@@ -38,38 +38,34 @@ TEST_TOKEN = "test"  # noqa: S105  (a test e-mail's links lead nowhere: an unkno
 
 def send_batch(campaign_id: int, first_id: int, last_id: int) -> int:
     """Send the campaign's queued messages with ids in [first_id, last_id]; returns how many
-    this run claimed. Messages already claimed or finished are left alone, and nothing is
-    claimed on a channel while the campaign waits for its relay (the reconciler queues the
-    batch again). During quiet hours the batch's SMS (and reminder e-mails) stay queued and
-    the batch runs again at their end."""
+    this run took on (none when it gave them back: a text that no longer compiles). Messages
+    already claimed or finished are left alone, and nothing is claimed on a channel while the
+    campaign waits for its relay (the reconciler queues the batch again). During quiet hours
+    the batch's SMS (and reminder e-mails) stay queued and the batch runs again at their end."""
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None or campaign.status is not CampaignStatus.SENDING:
         return 0
     hold = hold_now(campaign_id, utcnow())
     if hold.everything:
         return 0
-    try:
-        first = compile_content(campaign, campaign.channel, 0)
-    except TemplateProblem as problem:  # stored before today's template rules: nobody's fault
-        hold_campaign(campaign, reason=str(problem))
-        return 0
     ledger = open_ledger()
-    claimed: list[int] = []
+    taken: list[int] = []
     try:
-        claimed = ledger.claim(campaign_id, first_id, last_id, hold.allowed)
-        if claimed:
-            _send_claimed(campaign, ledger, claimed, {(campaign.channel, 0): first})
+        taken = ledger.claim(campaign_id, first_id, last_id, hold.allowed)
+        if taken and not _send_claimed(campaign, ledger, taken):
+            taken = []
     finally:
         ledger.close()
         finish_if_done(campaign_id)
         if hold.quiet_until is not None:
             _after_quiet_hours(campaign_id, first_id, last_id, hold.quiet_until)
-    return len(claimed)
+    return len(taken)
 
 
-def _send_claimed(campaign: Campaign, ledger: Ledger, claimed: list[int], compiled: dict) -> None:
+def _send_claimed(campaign: Campaign, ledger: Ledger, claimed: list[int]) -> bool:
     """Drop who is no longer reachable, then send the rest by channel and wave, each with its
-    own text; TemporarySendError once all went when some wait for another try."""
+    own text; TemporarySendError once all went when some wait for another try. False when a
+    text does not compile: every message goes back to the queue and the campaign pauses."""
     kept, dropped = still_reachable(campaign, claimed)
     ledger.finish_many(dropped, MessageStatus.SUPPRESSED, NOT_REACHABLE)
     groups: dict[tuple[Channel, int], list[int]] = {}
@@ -78,12 +74,12 @@ def _send_claimed(campaign: Campaign, ledger: Ledger, claimed: list[int], compil
     ):
         groups.setdefault((row.channel, row.wave), []).append(row.id)
     try:
-        # Compiling a text costs as much as sending dozens: each once a batch.
-        compiled |= {key: compile_content(campaign, *key) for key in groups if key not in compiled}
-    except TemplateProblem as problem:  # a wave's text stored before today's rules
+        # Only the texts this batch sends: compiling one costs as much as sending dozens.
+        compiled = {key: compile_content(campaign, *key) for key in groups}
+    except TemplateProblem as problem:  # a text stored before today's rules: nobody's fault
         ledger.finish_many(kept, MessageStatus.QUEUED, None)
         hold_campaign(campaign, reason=str(problem))
-        return
+        return False
     deferred = None
     for (channel, wave), ids in sorted(groups.items()):
         try:
@@ -96,6 +92,7 @@ def _send_claimed(campaign: Campaign, ledger: Ledger, claimed: list[int], compil
             deferred = error
     if deferred is not None:
         raise deferred
+    return True
 
 
 def compile_content(campaign: Campaign, channel: Channel, wave: int):

@@ -132,6 +132,12 @@ def _tls() -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
+def warm_up() -> None:
+    """Load once what every client needs (the CA bundle, httpx's transport), so that a
+    worker's forked work horses inherit it instead of paying for it in every batch."""
+    httpx.HTTPTransport(verify=_tls()).close()
+
+
 class SensClient:
     """One SENS service: sends batches, reads delivery results and the 080 opt-out list."""
 

@@ -19,6 +19,7 @@ resolved with one lookup of the primary key (`find`).
 import re
 import secrets
 
+from psycopg.errors import UniqueViolation
 from sqlalchemy import and_, exists, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
@@ -35,7 +36,10 @@ CODE = re.compile(f"[{ALPHABET}]{{{CODE_LENGTH}}}")
 UNIFORM_BYTES = len(ALPHABET) * (256 // len(ALPHABET))
 TO_ALPHABET = bytes(ord(ALPHABET[b % len(ALPHABET)]) for b in range(UNIFORM_BYTES)).ljust(256)
 DROPPED = bytes(range(UNIFORM_BYTES, 256))
-# PostgreSQL takes a wave's codes as three arrays in one statement (executemany takes seconds).
+# PostgreSQL takes a wave's codes by COPY, the fastest way in; a code already taken (a
+# collision, see above) makes the COPY fail as a whole, and then this insert, which skips it,
+# takes them instead.
+PG_COPY = "COPY short_link (code, message_id, target) FROM STDIN"
 PG_INSERT = text(
     "INSERT INTO short_link (code, message_id, target) SELECT code, message_id, target "
     "FROM unnest(CAST(:codes AS varchar[]), CAST(:ids AS integer[]), CAST(:targets AS varchar[]))"
@@ -71,19 +75,36 @@ def _insert(wanted: list[tuple[int, ShortTarget]]) -> int:
     """Insert a new code for each (message, target), skipping any code already taken; how
     many went in."""
     codes = new_codes(len(wanted))
-    if db.session.get_bind().dialect.name == "postgresql":
-        values = {
-            "codes": codes,
-            "ids": [message_id for message_id, _target in wanted],
-            "targets": [target.value for _id, target in wanted],
-        }
-        return db.session.execute(PG_INSERT, values).rowcount
     rows = [
-        {"code": code, "message_id": message_id, "target": target}
+        (code, message_id, target.value)
         for code, (message_id, target) in zip(codes, wanted, strict=True)
     ]
-    statement = sqlite_insert(ShortLink.__table__).on_conflict_do_nothing()
-    return db.session.execute(statement, rows).rowcount
+    if db.session.get_bind().dialect.name != "postgresql":
+        statement = sqlite_insert(ShortLink.__table__).on_conflict_do_nothing()
+        keys = ("code", "message_id", "target")
+        values = [dict(zip(keys, row, strict=True)) for row in rows]
+        return db.session.execute(statement, values).rowcount
+    if _copy(rows):
+        return len(rows)
+    codes, ids, targets = (list(column) for column in zip(*rows, strict=True))
+    return db.session.execute(PG_INSERT, {"codes": codes, "ids": ids, "targets": targets}).rowcount
+
+
+def _copy(rows: list[tuple[str, int, str]]) -> bool:
+    """COPY the rows in on the session's own connection, inside its transaction; False, and
+    nothing written, when a code was taken."""
+    driver = db.session.connection().connection.driver_connection
+    with driver.cursor() as cursor:
+        cursor.execute("SAVEPOINT short_link_copy")
+        try:
+            with cursor.copy(PG_COPY) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except UniqueViolation:
+            cursor.execute("ROLLBACK TO SAVEPOINT short_link_copy")
+            return False
+        cursor.execute("RELEASE SAVEPOINT short_link_copy")
+    return True
 
 
 def create_short_links(

@@ -63,11 +63,17 @@ def test_a_notice_to_a_korean_domain_goes_to_its_punycode_address(smtp_server):
     assert notice.sent_at is not None
 
 
-def test_a_relay_that_says_try_later_leaves_the_notice_owed_for_another_try(app, monkeypatch):
+def relay_answering(app, monkeypatch, reply: str) -> Relay:
+    """A relay on loopback answering every recipient with `reply`, the app sending to it."""
     relay = Relay()
-    relay.refuse_all = "451 4.3.2 try again later"
+    relay.refuse_all = reply
     monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
     monkeypatch.setitem(app.config, "MAIL_PORT", relay.up())
+    return relay
+
+
+def test_a_relay_that_says_try_later_leaves_the_notice_owed_for_another_try(app, monkeypatch):
+    relay = relay_answering(app, monkeypatch, "451 4.3.2 try again later")
     notice = owed()
     try:
         with pytest.raises(notices.RelayUnavailable, match="451"):
@@ -88,10 +94,7 @@ def test_a_relay_that_is_down_is_worth_another_try(app, monkeypatch):
 
 
 def test_a_relay_that_refuses_the_address_for_good_ends_the_notice_failed(app, monkeypatch):
-    relay = Relay()
-    relay.refuse_all = "550 5.1.1 no such user"
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", relay.up())
+    relay = relay_answering(app, monkeypatch, "550 5.1.1 no such user")
     notice = owed()
     try:
         send_notice(notice.id)
