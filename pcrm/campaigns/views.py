@@ -92,8 +92,10 @@ def new():
 
 def _form_page(form: CampaignForm, campaign: Campaign | None):
     """The campaign form; a refused submission answers 422 (nothing was saved)."""
+    # The editor counts the chosen project's names: one the person may choose, else the first.
     choices = [choice.value for choice in form.project_id.choices]
-    project_id = form.project_id.data or (choices[0] if choices else None)
+    chosen = form.project_id.data if form.project_id.data in choices else None
+    project_id = chosen or (choices[0] if choices else None)
     page = render_template(
         "campaigns/form.html", form=form, campaign=campaign, sms=editor_sample(project_id)
     )
