@@ -26,11 +26,12 @@ def cli():
 @click.option("--subscribers", "subscriber_count", default=3000, show_default=True)
 @click.option("--port", default=5000, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
-def up(demo, subscriber_count, port, host):
+@click.option("--verbose", is_flag=True, help="Log every job and scheduler tick, and each request.")
+def up(demo, subscriber_count, port, host, verbose):
     """Run everything on this machine: web, worker, Redis, mail catcher, SMS outbox."""
     from pcrm.launcher import Launcher
 
-    Launcher(host=host, port=port, demo=demo, subscribers=subscriber_count).run()
+    Launcher(host=host, port=port, demo=demo, subscribers=subscriber_count, verbose=verbose).run()
 
 
 def main() -> None:

@@ -43,8 +43,15 @@ def create_user(email, name, role, department_name, password):
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @click.option("--no-scheduler", is_flag=True, help="Do not run scheduled and periodic jobs.")
 @click.option("--name", default=None, help="Worker name (default: host and pid).")
+@click.option(
+    "--log-level",
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+    default="INFO",
+    show_default=True,
+    help="WARNING: only what needs attention (pcrm up's default).",
+)
 @with_appcontext
-def worker(queue_names, burst, no_scheduler, name):
+def worker(queue_names, burst, no_scheduler, name, log_level):
     """Run an RQ worker with the app context."""
     from pcrm.worker import run_worker
 
@@ -54,7 +61,14 @@ def worker(queue_names, burst, no_scheduler, name):
     if unknown:
         raise click.UsageError(f"Unknown queues: {', '.join(sorted(unknown))}")
     app = current_app._get_current_object()
-    run_worker(app, names, with_scheduler=not no_scheduler, burst=burst, name=name)
+    run_worker(
+        app,
+        names,
+        with_scheduler=not no_scheduler,
+        burst=burst,
+        name=name,
+        log_level=log_level.upper(),
+    )
 
 
 @click.command("demo-data")

@@ -25,6 +25,11 @@ class ConfigError(RuntimeError):
     """The configuration cannot run the service; the message says what to set."""
 
 
+def _words(value: str) -> frozenset[str]:
+    """A comma-separated setting ("admin, pr") as a set of its words."""
+    return frozenset(word.strip().lower() for word in value.split(",") if word.strip())
+
+
 def _flag(value: str | None, default: bool = False) -> bool:
     if value is None or value == "":
         return default
@@ -87,6 +92,13 @@ def from_environment(instance_path: Path, environ=os.environ) -> dict:
         "ORGANISATION_ADDRESS": environ.get(
             "ORGANISATION_ADDRESS", "서울특별시 성동구 고산자로 270 성동구청 (02-2286-5114)"
         ),
+        # The same for pages read in English (messages keep the Korean one: they go to residents).
+        "ORGANISATION_ADDRESS_EN": environ.get(
+            "ORGANISATION_ADDRESS_EN",
+            "Seongdong-gu Office, 270 Gosanja-ro, Seongdong-gu, Seoul (+82-2-2286-5114)",
+        ),
+        # The district's own site, linked from every public page (residents' way back home).
+        "DISTRICT_SITE_URL": environ.get("DISTRICT_SITE_URL", "https://www.sd.go.kr/"),
         **campaign_settings(environ),
         **sens_settings(environ),
         "DKIM_SELECTOR": environ.get("DKIM_SELECTOR") or None,
@@ -110,6 +122,8 @@ def from_environment(instance_path: Path, environ=os.environ) -> dict:
         # Failed sign-ins: per account from one address, and per address over all accounts.
         # Never per account alone, or anyone could lock a colleague out by guessing.
         "LOGIN_RATE_LIMIT": environ.get("LOGIN_RATE_LIMIT", "10 per 15 minutes"),
+        # Roles that must sign in with a second factor (a code from an authenticator app).
+        "TWO_FACTOR_REQUIRED_ROLES": _words(environ.get("TWO_FACTOR_REQUIRED_ROLES", "")),
         "LOGIN_ADDRESS_RATE_LIMIT": environ.get("LOGIN_ADDRESS_RATE_LIMIT", "50 per 15 minutes"),
         # Unknown SMS short-link codes (/r/) one address may try: guessing is then hopeless
         # (pcrm.messaging.shortlinks); people following real links are never counted.

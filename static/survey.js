@@ -17,6 +17,17 @@
       var note = block.querySelector("[id$='-when']");
       if (note) { note.hidden = true; }
     });
+    renumber();
+  }
+  // Numbers follow the questions a resident sees: a hidden question takes no number.
+  function renumber() {
+    var list = form.querySelector("[data-first-number]");
+    if (!list) { return; }
+    var next = parseInt(list.getAttribute("data-first-number"), 10);
+    list.querySelectorAll(".question").forEach(function (block) {
+      var number = block.querySelector(".q-number");
+      if (number && !block.hidden) { number.textContent = String(next); next += 1; }
+    });
   }
   form.addEventListener("change", update);
   update();

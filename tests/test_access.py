@@ -7,6 +7,7 @@ PUBLIC_ENDPOINTS = {
     "static",
     "health.healthz",
     "auth.login",
+    "auth.login_code",  # the second step of signing in: a pending sign-in in the session
     "main.set_language",
     # Residents answer from the token in their invitation, or from the survey's public link
     # (an unguessable slug, for social media), and read results staff chose to publish.
@@ -27,6 +28,7 @@ PUBLIC_ENDPOINTS = {
     # answer is the same for any address; the forms are rate limited).
     "subscribers.signup",
     "subscribers.signup_done",
+    "subscribers.privacy",
     "subscribers.confirm_email",
     # ...and confirm their mobile number by the code texted to it (a random page token, five
     # tries a code, three codes).

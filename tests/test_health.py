@@ -45,3 +45,17 @@ def test_health_is_503_when_redis_is_unreachable(make_app):
     assert body["status"] == "failing"
     assert body["redis"]["ok"] is False and body["redis"]["error"]
     assert body["database"]["ok"] is True
+
+
+def test_admins_read_the_health_in_words(client, sign_in):
+    sign_in(role="admin")
+    page = client.get("/admin/health").get_data(as_text=True)
+    assert "시스템 상태" in page
+    assert "일부 장애: 발송 작업이 멈춤" in page  # no worker in this test
+    assert "실행 중인 작업자가 없습니다" in page
+    assert "대량 발송 (캠페인)" in page and "degraded" not in page
+
+
+def test_the_health_page_is_for_admins_only(client, sign_in):
+    sign_in(role="pr")
+    assert client.get("/admin/health").status_code == 403

@@ -57,6 +57,16 @@ def end_sessions(user_id: int):
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
+@bp.post("/users/<int:user_id>/two-factor/reset")
+@roles_required(Role.ADMIN)
+def reset_two_factor(user_id: int):
+    """Clear a lost phone's two-factor enrolment; the next sign-in enrols again."""
+    user = db.get_or_404(User, user_id)
+    service.reset_two_factor(user, actor=current_user)
+    flash(_("%(name)s 님의 2단계 인증을 초기화했습니다.", name=user.name), "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
 @bp.get("/departments")
 @roles_required(Role.ADMIN)
 def departments():

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectChoice
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Length
 
 from pcrm.auth.models import Department
@@ -16,3 +16,13 @@ class LoginForm(FlaskForm):
 def department_choices(departments: list[Department]) -> list[SelectChoice]:
     """Options of a department select (the value is the id)."""
     return [SelectChoice(d.id, localized(d)) for d in departments]
+
+
+class CodeForm(FlaskForm):
+    """A six-digit code from the authenticator app."""
+
+    code = StringField(
+        _l("인증 앱의 6자리 코드"),
+        validators=[DataRequired(), Length(min=6, max=12)],
+        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 12},
+    )

@@ -49,6 +49,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None]
+    # Two-factor sign-in (TOTP, RFC 6238): the shared secret once confirmed, and the last time
+    # step a code was accepted for, so a code seen over a shoulder cannot be used again.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None]
 
     department: Mapped[Department | None] = relationship(back_populates="users")
     sessions: Mapped[list["StaffSession"]] = relationship(

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from pcrm.auth import two_factor
 from pcrm.auth.models import Department, Role, StaffSession, User, token_digest
 from pcrm.db import utcnow
 from pcrm.errors import Conflict, Invalid
@@ -31,18 +32,67 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(db.select(User).where(func.lower(User.email) == email.lower()))
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The active user with this e-mail and password, signed in with a new session, or None."""
+def check_credentials(email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None (not signed in yet: a second
+    factor may follow)."""
     user = find_user(email.strip())
     if user is None:
         check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
         return None
     if not user.check_password(password) or not user.active:
         return None
+    return user
+
+
+def sign_in(user: User) -> User:
+    """Start a new session for a user whose credentials (and code) were checked; commits."""
     user.last_login_at = utcnow()
     _start_session(user)
     db.session.commit()
     return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, signed in with a new session, or None.
+    For accounts without a second factor (and commands and tests)."""
+    user = check_credentials(email, password)
+    return sign_in(user) if user is not None else None
+
+
+def sign_in_with_code(user_id: int, code: str) -> User | None:
+    """The second step: the code from the user's authenticator app; signed in, or None."""
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or not two_factor.accept(user, code):
+        db.session.rollback()
+        return None
+    return sign_in(user)
+
+
+def enable_two_factor(user: User, *, secret: str, code: str) -> None:
+    """Turn on two-factor sign-in once a code from the newly enrolled app matches; commits."""
+    step = two_factor.matching_step(secret, code)
+    if step is None:
+        raise Invalid(_("코드가 맞지 않습니다. 앱에 보이는 6자리 숫자를 다시 입력하세요."))
+    user.totp_secret, user.totp_last_step = secret, step
+    db.session.commit()
+
+
+def disable_two_factor(user: User, *, code: str) -> None:
+    """Turn it off with a current code (not where it is required); commits."""
+    if user.role.value in current_app.config["TWO_FACTOR_REQUIRED_ROLES"]:
+        raise Conflict(_("이 역할은 2단계 인증을 꺼 둘 수 없습니다."))
+    if not two_factor.accept(user, code):
+        raise Invalid(_("코드가 맞지 않습니다. 앱에 보이는 6자리 숫자를 다시 입력하세요."))
+    user.totp_secret = user.totp_last_step = None
+    db.session.commit()
+
+
+def reset_two_factor(user: User, *, actor: User) -> None:
+    """An admin clears a lost phone's enrolment: the next sign-in enrols again; commits."""
+    user.totp_secret = user.totp_last_step = None
+    what = _("직원 계정 %(email)s의 2단계 인증 초기화", email=user.email)
+    record_access(user=actor, action=AccessAction.EDIT, what=what, record_count=1)
+    db.session.commit()
 
 
 def _session_cutoff():

@@ -2,20 +2,33 @@
 
 from datetime import UTC, datetime, timedelta
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
-from pcrm.auth import service
+from pcrm.auth import service, two_factor
 from pcrm.auth.access import public
-from pcrm.auth.forms import LoginForm
+from pcrm.auth.forms import CodeForm, LoginForm
 from pcrm.db import utcnow
+from pcrm.errors import DomainError
 from pcrm.extensions import limiter
 from pcrm.i18n import local_datetime
 from pcrm.urls import safe_next
 
 bp = Blueprint("auth", __name__)
+PENDING = "pending_sign_in"  # the session key of a sign-in waiting for its code
+SETUP = "two_factor_setup"  # ... and of a secret being enrolled, until a code confirms it
+CODE_WAIT = timedelta(minutes=5)
 
 
 def _account_limit() -> str:
@@ -49,13 +62,102 @@ def login():
         return redirect(url_for("main.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = service.authenticate(form.email.data, form.password.data)
+        user = service.check_credentials(form.email.data, form.password.data)
+        if user is not None and user.totp_secret:
+            # The password was right; the sign-in waits for the code (a few minutes at most).
+            session[PENDING] = {
+                "user": user.id,
+                "until": (utcnow() + CODE_WAIT).timestamp(),
+                "remember": form.remember.data,
+                "next": safe_next(request.args.get("next")),
+            }
+            return redirect(url_for("auth.login_code"))
         if user is not None:
-            login_user(user, remember=form.remember.data)
-            return redirect(safe_next(request.args.get("next")) or url_for("main.dashboard"))
+            return _signed_in(service.sign_in(user), form.remember.data, request.args.get("next"))
         # One message whether or not the account exists, so it cannot be probed.
         flash(_("이메일 또는 비밀번호가 올바르지 않습니다."), "error")
     return render_template("auth/login.html", form=form)
+
+
+def _signed_in(user, remember: bool, next_url: str | None):
+    login_user(user, remember=remember)
+    if two_factor.required_for(user):
+        flash(_("이 계정은 2단계 인증을 켜야 쓸 수 있습니다. 인증 앱을 등록하세요."), "info")
+        return redirect(url_for("auth.two_factor_settings"))
+    return redirect(safe_next(next_url) or url_for("main.dashboard"))
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@public
+@limiter.limit(_address_limit, methods=["POST"], deduct_when=_failed)
+def login_code():
+    """The second step of signing in: the code from the authenticator app."""
+    pending = session.get(PENDING)
+    if not pending or pending.get("until", 0) < utcnow().timestamp():
+        session.pop(PENDING, None)
+        flash(_("로그인을 처음부터 다시 해 주세요."), "info")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        user = service.sign_in_with_code(pending["user"], form.code.data)
+        if user is not None:
+            session.pop(PENDING, None)
+            return _signed_in(user, pending["remember"], pending["next"])
+        flash(
+            _("코드가 맞지 않거나 이미 쓴 코드입니다. 앱에 보이는 새 코드를 입력하세요."), "error"
+        )
+    return render_template("auth/login_code.html", form=form)
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+def two_factor_settings():
+    """Turn two-factor sign-in on (scan, then confirm a code) or off (with a code)."""
+    form = CodeForm()
+    action = request.form.get("action")
+    if request.method == "POST" and action == "start" and form.csrf_token.validate(form):
+        session[SETUP] = two_factor.new_secret()
+        form = CodeForm(formdata=None)
+    elif action in ("confirm", "disable") and form.validate_on_submit():
+        try:
+            if action == "confirm":
+                service.enable_two_factor(
+                    current_user, secret=session.get(SETUP, ""), code=form.code.data
+                )
+                session.pop(SETUP, None)
+                flash(
+                    _("2단계 인증을 켰습니다. 다음 로그인부터 앱의 코드를 물어봅니다."), "success"
+                )
+            else:
+                service.disable_two_factor(current_user, code=form.code.data)
+                flash(_("2단계 인증을 껐습니다."), "success")
+        except DomainError as error:
+            form.code.errors.append(error.message)
+        else:
+            return redirect(url_for("auth.two_factor_settings"))
+    secret = None if current_user.totp_secret else session.get(SETUP)
+    return render_template(
+        "auth/two_factor.html",
+        form=form,
+        secret=two_factor.grouped(secret) if secret else None,
+        qr_code=two_factor.qr_code(current_user, secret) if secret else None,
+        required=current_user.role.value in current_app.config["TWO_FACTOR_REQUIRED_ROLES"],
+    )
+
+
+# Where someone who must enrol first may still go.
+BEFORE_ENROLMENT = {"auth.two_factor_settings", "auth.logout", "main.set_language", "static"}
+
+
+@bp.before_app_request
+def enrol_first():
+    """A role that requires a second factor does nothing else until it is set up."""
+    if (
+        current_user.is_authenticated
+        and request.endpoint not in BEFORE_ENROLMENT
+        and two_factor.required_for(current_user)
+    ):
+        return redirect(url_for("auth.two_factor_settings"))
+    return None
 
 
 @bp.post("/logout")

@@ -51,6 +51,22 @@ class CampaignStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+STATUS_WORDS = labels.register(
+    {
+        CampaignStatus.DRAFT: _l("초안"),
+        CampaignStatus.REQUESTED: _l("검토 요청됨"),
+        CampaignStatus.CHANGES_REQUESTED: _l("수정 요청됨"),
+        CampaignStatus.REJECTED: _l("반려됨"),
+        CampaignStatus.APPROVED: _l("승인됨"),
+        CampaignStatus.SCHEDULED: _l("예약됨"),
+        CampaignStatus.SENDING: _l("발송 중"),
+        CampaignStatus.PAUSED: _l("일시 정지"),
+        CampaignStatus.SENT: _l("발송 완료"),
+        CampaignStatus.CANCELLED: _l("취소됨"),
+    }
+)
+
+
 EDITABLE = (CampaignStatus.DRAFT, CampaignStatus.CHANGES_REQUESTED)
 UNDER_WAY = (CampaignStatus.SENDING, CampaignStatus.PAUSED)
 
@@ -135,6 +151,32 @@ class Campaign(TimestampMixin, db.Model):
         return self.name
 
 
+# What each entry of the audit trail records, in the words the trail shows.
+ACTION_WORDS = {
+    "created": _l("만듦"),
+    "edited": _l("고침"),
+    "requested": _l("검토 요청"),
+    "changes_requested": _l("수정 요청"),
+    "rejected": _l("반려"),
+    "approved": _l("승인"),
+    "scheduled": _l("발송 예약"),
+    "confirmed": _l("발송 확인"),
+    "cancelled": _l("취소"),
+    "held": _l("발송 보류 (늦은 시각)"),
+    "launched": _l("발송 시작"),
+    "paused": _l("일시 정지"),
+    "resumed": _l("재개"),
+    "finished": _l("발송 완료"),
+    "retried": _l("미전달 재발송"),
+    "reminder": _l("알림 발송"),
+    "reminder_added": _l("알림 추가"),
+    "reminder_removed": _l("알림 삭제"),
+    "comment": _l("의견"),
+    "spawned": _l("반복 발송분 생성"),
+    "series_ended": _l("반복 끝남"),
+}
+
+
 class CampaignTransition(db.Model):
     """The audit trail: every change of status (and every review comment), who, when and why."""
 
@@ -149,6 +191,10 @@ class CampaignTransition(db.Model):
 
     campaign: Mapped[Campaign] = relationship(back_populates="transitions")
     actor: Mapped[User | None] = relationship()
+
+    @property
+    def action_words(self) -> str:
+        return str(ACTION_WORDS.get(self.action, _l("변경")))
 
 
 class WaveStatus(enum.StrEnum):

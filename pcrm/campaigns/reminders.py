@@ -26,6 +26,7 @@ from pcrm.campaigns.waves import answered_after, wave_audience
 from pcrm.db import utcnow
 from pcrm.errors import Conflict, Forbidden, Invalid, NotFound
 from pcrm.extensions import db
+from pcrm.labels import label
 from pcrm.messaging.models import Message
 from pcrm.messaging.sms_text import AudienceMeasure
 from pcrm.subscribers.audience import Criteria
@@ -47,7 +48,9 @@ class WaveRow:
 def _may_change(campaign: Campaign, actor: User) -> None:
     ensure_department(campaign.department_id, actor)
     if campaign.status in CLOSED:
-        raise Conflict(_("지금 상태(%(status)s)에서는 할 수 없습니다.", status=campaign.status))
+        raise Conflict(
+            _("지금 상태(%(status)s)에서는 할 수 없습니다.", status=label(campaign.status))
+        )
     if not actor.sees_all_departments and campaign.status not in EDITABLE:
         raise Forbidden(_("승인 요청 뒤에는 공보담당관만 알림을 바꿀 수 있습니다."))
 

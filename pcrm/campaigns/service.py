@@ -25,6 +25,7 @@ from pcrm.campaigns.templating import TemplateProblem
 from pcrm.db import utcnow
 from pcrm.errors import Conflict, Forbidden, Invalid
 from pcrm.extensions import db, queues
+from pcrm.labels import label
 from pcrm.messaging.models import Message, MessageStatus
 from pcrm.projects.models import Project
 from pcrm.projects.service import narrow_to_visible
@@ -51,7 +52,9 @@ def _ensure_pr(user: User) -> None:
 
 def _move(campaign, to: CampaignStatus, action: str, actor, note: str = "", allowed=()) -> None:
     if allowed and campaign.status not in allowed:
-        raise Conflict(_("지금 상태(%(status)s)에서는 할 수 없습니다.", status=campaign.status))
+        raise Conflict(
+            _("지금 상태(%(status)s)에서는 할 수 없습니다.", status=label(campaign.status))
+        )
     record_transition(campaign.id, action, campaign.status, to, actor=actor, note=note)
     campaign.status = to
 

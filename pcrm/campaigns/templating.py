@@ -132,13 +132,13 @@ class CompiledCampaign:
     def __init__(self, *, subject: str, body: str, footer: str, context: dict, has_survey: bool):
         check_template(subject=subject, body=body)
         self.links = body_links(body)
-        source = body.rstrip() + "\n\n" + footer
         self.subject = _compile(TEXT, subject)
-        self.text = _compile(TEXT, _source(source, self.links, html=False))
-        html_body = _source(source, self.links, html=True)
-        self.html = _compile(
-            HTML, raw_template("email/layout.html").replace("<!--BODY-->", html_body)
-        )
+        text = body.rstrip() + "\n\n" + footer
+        self.text = _compile(TEXT, _source(text, self.links, html=False))
+        # The HTML part has its own footer (ours, not staff text): links in words, small print.
+        layout = raw_template("email/layout.html")
+        html = layout.replace("<!--BODY-->", _source(body.rstrip(), self.links, html=True))
+        self.html = _compile(HTML, html.replace("<!--FOOTER-->", raw_template("email/footer.html")))
         self.context = context
         self.has_survey = has_survey
         self.patterns = LinkPatterns.build()
@@ -165,7 +165,13 @@ class CompiledCampaign:
         values = self.context | {"name": name or "구독자"}
         subject = " ".join(self.subject.render(values).split())
         text = self.text.render(values | urls | {"link": lambda n: body_urls[n - 1]})
-        anchors = {key: _anchor(url, url) for key, url in urls.items()}
+        # The HTML part shows words, never a bare tracking URL: the survey link is a button,
+        # the footer's links say what they do. (The text part needs the URLs themselves.)
+        anchors = {
+            "survey_link": _button(urls["survey_link"], "설문 참여하기"),
+            "unsubscribe_link": _anchor(urls["unsubscribe_link"], "수신거부"),
+            "preferences_link": _anchor(urls["preferences_link"], "수신 설정 바꾸기"),
+        }
         html = self.html.render(
             values
             | anchors
@@ -186,6 +192,19 @@ def raw_template(name: str) -> str:
 
 def _anchor(href: str, label: str) -> Markup:
     return Markup('<a href="{}">{}</a>').format(href, label) if href else Markup("")
+
+
+# Inline styles: mail programs drop <style>. A table cell keeps the button's colour in Outlook.
+BUTTON = (
+    '<table role="presentation" cellspacing="0" cellpadding="0" style="margin:16px 0">'
+    '<tr><td style="border-radius:6px;background:#0b4f8a">'
+    '<a href="{}" style="display:inline-block;padding:12px 24px;color:#ffffff;'
+    'font-weight:bold;text-decoration:none;font-size:17px">{}</a></td></tr></table>'
+)
+
+
+def _button(href: str, label: str) -> Markup:
+    return Markup(BUTTON).format(href, label) if href else Markup("")  # noqa: S704 (ours)
 
 
 @lru_cache(maxsize=64)

@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from pcrm.auth.access import ensure_department, roles_required
 from pcrm.auth.models import Role
-from pcrm.campaigns import disclosure, reminders, results, service, undelivered
+from pcrm.campaigns import disclosure, recurrence, reminders, results, service, undelivered
 from pcrm.campaigns.first_wave import first_wave_counts
 from pcrm.campaigns.forms import (
     ActionForm,
@@ -41,6 +41,7 @@ from pcrm.messaging.sms_rules import editor_rules
 from pcrm.projects.models import Project
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
+bp.add_app_template_filter(recurrence.describe, "recurrence")
 PR = (Role.ADMIN, Role.PR)
 PAGE_SIZE = 50
 

@@ -1,6 +1,7 @@
 """Reading the local outboxes: e-mail the SMTP catcher caught, SMS the outbox provider kept."""
 
 import email
+import email.utils
 import json
 import mailbox
 from dataclasses import dataclass
@@ -27,6 +28,14 @@ def sms_dir() -> Path:
 class CaughtMail:
     key: str
     message: EmailMessage
+
+    @property
+    def sent_at(self) -> datetime | None:
+        """The Date header as an aware time (shown in Asia/Seoul), None when absent or bad."""
+        try:
+            return email.utils.parsedate_to_datetime(self.message["Date"])
+        except (TypeError, ValueError):
+            return None
 
     @property
     def text(self) -> str:

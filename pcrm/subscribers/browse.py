@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, and_, func, not_, select, tuple_
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import selectinload, undefer
 
 from pcrm.extensions import db
 from pcrm.inputs import LARGEST_INT, like_pattern
+from pcrm.subscribers import choices
 from pcrm.subscribers.audience import Criteria, conditions
 from pcrm.subscribers.models import AddressStatus, Subscriber
 
@@ -29,7 +30,13 @@ STATUSES = {
     "phone_invalid": lambda: Subscriber.phone_status.in_(
         (AddressStatus.INVALID, AddressStatus.BOUNCED)
     ),
-    "unsubscribed": lambda: not_(Subscriber.email_opt_in) & not_(Subscriber.sms_opt_in),
+    # Opted out of everything, against someone who never agreed (an import without consent).
+    "unsubscribed": lambda: (
+        not_(Subscriber.email_opt_in | Subscriber.sms_opt_in) & Subscriber.opted_out
+    ),
+    "no_consent": lambda: (
+        not_(Subscriber.email_opt_in | Subscriber.sms_opt_in) & not_(Subscriber.opted_out)
+    ),
 }
 # sort name -> (key columns, ascending)
 SORTS = {
@@ -134,7 +141,7 @@ def page(
     before_key = decode_cursor(before, columns) if after_key is None else None
     forward = before_key is None
     query = select(Subscriber).where(*browse_conditions(browse))
-    query = query.options(selectinload(Subscriber.dong))
+    query = query.options(selectinload(Subscriber.dong), undefer(Subscriber.opted_out))
     query = _keyset(query, columns, ascending, after_key if forward else before_key, forward)
     rows = list(db.session.scalars(query.limit(size + 1)))
     more = len(rows) > size
@@ -152,11 +159,27 @@ def page(
 
 
 def describe(browse: Browse) -> str:
-    """The filter in words, for the access log."""
-    parts = [f"{k}={v}" for k, v in browse.criteria.to_json().items() if v and v != "any"]
-    parts += [f"q={browse.q}"] if browse.q else []
-    parts += [f"status={browse.status}"] if browse.status else []
-    return ", ".join(parts) or _("전체")
+    """The filter in words, for the access log ("관심분야: 문화, 여론조사 · 동: 성수1가1동")."""
+    c = browse.criteria
+    dimensions = (
+        (_("관심분야"), c.fields, dict(choices.field_choices())),
+        (_("연령대"), c.age_bands, dict(choices.AGE_BANDS)),
+        (_("성별"), c.genders, dict(choices.GENDERS)),
+        (_("동"), c.dong_ids, dict(choices.dong_choices()) if c.dong_ids else {}),
+        (_("구분"), c.kinds, dict(choices.KINDS)),
+        (_("업종"), c.business_types, dict(choices.business_type_choices())),
+        (_("연락 가능한 수단"), c.channels, dict(choices.CHANNELS)),
+        (_("주소 상태"), (browse.status,) if browse.status else (), dict(choices.STATUSES)),
+    )
+    parts = [
+        f"{name}: {', '.join(str(words.get(v, v)) for v in values)}"
+        for name, values, words in dimensions
+        if values
+    ]
+    if len(c.fields) > 1 and c.fields_match == "all":
+        parts[0] += " " + _("(모두 해당)")
+    parts += [_("검색어: %(q)s", q=browse.q)] if browse.q else []
+    return " · ".join(parts) or _("전체")
 
 
 def matching_ids(browse: Browse) -> Select:

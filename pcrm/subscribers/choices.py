@@ -23,6 +23,7 @@ STATUSES = [
     ("phone_valid", _l("휴대전화 정상")),
     ("phone_invalid", _l("휴대전화 오류·반송")),
     ("unsubscribed", _l("모든 수신 거부")),
+    ("no_consent", _l("수신 동의 없음")),
 ]
 SORTS = [("newest", _l("최근 등록순")), ("oldest", _l("오래된 순")), ("name", _l("이름순"))]
 ADDRESS_STATUS = {

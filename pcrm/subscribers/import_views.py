@@ -17,6 +17,8 @@ from pcrm.auth.access import roles_required
 from pcrm.auth.models import PR_OFFICE
 from pcrm.errors import DomainError
 from pcrm.labels import label
+from pcrm.subscribers import choices
+from pcrm.subscribers.addresses import national_phone
 from pcrm.subscribers.blueprint import bp
 from pcrm.subscribers.forms import StartImportForm, UploadForm, mapping_from
 from pcrm.subscribers.imports import service
@@ -47,8 +49,43 @@ def _mapping_page(batch, form, mapping, checked=None):
     return render_template(
         "subscribers/import_mapping.html",
         batch=batch, form=form, mapping=mapping, targets=targets, checked=checked,
-        preview_rows=service.PREVIEW_ROWS,
+        preview_rows=service.PREVIEW_ROWS, read_as_words=_read_as_words(),
     )  # fmt: skip
+
+
+def _read_as_words():
+    """What the preview shows of a row: each value as staff wrote it, under its column's name,
+    never the stored key (dong_id=12) or code (fields=culture)."""
+    names = {
+        "dong_id": dict(choices.dong_choices()),
+        "business_type_code": dict(choices.business_type_choices()),
+        "gender": dict(choices.GENDERS),
+        "kind": dict(choices.KINDS),
+    }
+    fields = dict(choices.field_choices())
+    column = {"dong_id": "dong", "business_type_code": "business_type"}
+
+    def words(row) -> list[tuple[str, str]]:
+        shown = []
+        for key, value in row.values.items():
+            target = column.get(key, key.removeprefix("invalid_"))
+            if value is None or target not in TARGETS:
+                continue
+            if key == "phone":
+                value = national_phone(value)
+            if key.startswith("invalid_"):
+                value = _("%(value)s (형식 오류)", value=value)
+            shown.append((str(TARGETS[target][0]), str(names.get(key, {}).get(value, value))))
+        if row.fields:
+            chosen = sorted(str(fields.get(code, code)) for code in row.fields)
+            shown.append((str(TARGETS["fields"][0]), ", ".join(chosen)))
+        consents = [(row.email_opt_in, _("이메일")), (row.sms_opt_in, _("문자"))]
+        if any(given is not None for given, _channel in consents):
+            agreed = [str(channel) for given, channel in consents if given]
+            shown.append((_("수신 동의"), ", ".join(agreed) or _("없음")))
+        return shown
+
+    return words
 
 
 @bp.route("/subscribers/imports/<int:batch_id>", methods=["GET", "POST"])
@@ -57,7 +94,11 @@ def import_batch(batch_id: int):
     """Map the columns and preview (before), or watch the progress (after)."""
     batch = service.get_batch(batch_id)
     if batch.status is not ImportStatus.UPLOADED:
-        return render_template("subscribers/import_progress.html", batch=batch)
+        skipped = service.skipped_rows(batch, user=current_user) if batch.finished else []
+        return render_template(
+            "subscribers/import_progress.html",
+            batch=batch, skipped=skipped, shown_at_most=service.SKIPPED_SHOWN,
+        )  # fmt: skip
     form = StartImportForm()
     if request.method == "GET":
         return _mapping_page(batch, form, batch.mapping)

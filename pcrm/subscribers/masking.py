@@ -20,3 +20,13 @@ def mask_email(address: str | None) -> str:
         return mask_name(address)
     shown = 2 if len(local) >= 4 else 1 if len(local) >= 2 else 0  # half at most
     return local[:shown] + "*" * (len(local) - shown) + "@" + domain
+
+
+def mask_phone(national: str | None) -> str:
+    """010-1234-5678 -> 010-****-5678: the carrier prefix and the last four digits stay."""
+    if not national:
+        return ""
+    parts = national.split("-")
+    if len(parts) != 3:
+        return "*" * max(len(national) - 4, 0) + national[-4:]
+    return f"{parts[0]}-{'*' * len(parts[1])}-{parts[2]}"

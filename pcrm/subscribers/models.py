@@ -4,8 +4,8 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, exists
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from pcrm import labels
 from pcrm.db import TimestampMixin, str_enum, utcnow
@@ -154,6 +154,18 @@ class ConsentEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     subscriber: Mapped[Subscriber] = relationship(back_populates="consent_events")
+
+
+# Whether the subscriber ever revoked a channel (the ledger says so): someone with no consent
+# now either opted out or never agreed (an import without consent), and pages say which.
+Subscriber.opted_out = column_property(
+    exists().where(
+        ConsentEvent.subscriber_id == Subscriber.id,
+        ConsentEvent.granted.is_(False),
+        ConsentEvent.channel.is_not(None),
+    ),
+    deferred=True,
+)
 
 
 class Segment(TimestampMixin, db.Model):

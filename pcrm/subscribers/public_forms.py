@@ -22,7 +22,7 @@ from wtforms.validators import (
     Regexp,
 )
 
-from pcrm.forms import IntegerField
+from pcrm.forms import ChooseAtLeastOne, IntegerField
 from pcrm.subscribers import choices
 from pcrm.subscribers.addresses import EmailAddress
 from pcrm.subscribers.age import may_be_under_14
@@ -30,6 +30,9 @@ from pcrm.subscribers.forms import MultiCheckboxField
 
 
 class SignUpForm(FlaskForm):
+    class Meta:
+        mark_required = True  # most fields are optional: mark the ones that are not
+
     kind = RadioField(_l("가입 구분"), choices=choices.options(choices.KINDS), default="individual")
     # autocomplete tokens let phones fill these in (WCAG 1.3.5, input purpose)
     name = StringField(
@@ -60,8 +63,12 @@ class SignUpForm(FlaskForm):
     )  # fmt: skip
     dong_id = SelectField(_l("사는 동"), coerce=lambda v: int(v) if v else None, choices=[])
     business_type_code = SelectField(_l("업종 (사업자만)"), choices=[])
-    fields = MultiCheckboxField(_l("받고 싶은 소식 (관심분야)"), choices=[])
-    channels = MultiCheckboxField(_l("받는 방법"), choices=choices.options(choices.CHANNELS))
+    fields = MultiCheckboxField(
+        _l("받고 싶은 소식 (관심분야)"), choices=[], validators=[ChooseAtLeastOne()]
+    )
+    channels = MultiCheckboxField(
+        _l("받는 방법"), choices=choices.options(choices.CHANNELS), validators=[ChooseAtLeastOne()]
+    )
     night_sms = BooleanField(_l("밤 9시~아침 8시에도 문자를 받겠습니다 (선택)"))
     guardian_name = StringField(_l("보호자 이름"), validators=[Optional(), Length(max=100)])
     guardian_contact = StringField(
@@ -99,7 +106,7 @@ class SignUpForm(FlaskForm):
 
 
 class PreferencesForm(FlaskForm):
-    fields = MultiCheckboxField(_l("받고 싶은 소식"), choices=[])
+    fields = MultiCheckboxField(_l("받고 싶은 소식"), choices=[])  # none: receive nothing
     channels = MultiCheckboxField(_l("받는 방법"), choices=choices.options(choices.CHANNELS))
 
     def __init__(self, *args, **kwargs):

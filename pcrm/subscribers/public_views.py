@@ -1,6 +1,8 @@
 """Residents' pages: sign up, confirm an e-mail, manage preferences. Public, Korean, usable on a
 phone without JavaScript; tampered or unknown links are a plain 404."""
 
+from types import SimpleNamespace
+
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -8,7 +10,9 @@ from pcrm.auth.access import public
 from pcrm.errors import DomainError, Invalid
 from pcrm.extensions import limiter
 from pcrm.subscribers import narrowing, phones, residents
+from pcrm.subscribers.addresses import national_phone
 from pcrm.subscribers.blueprint import bp
+from pcrm.subscribers.masking import mask_email, mask_name, mask_phone
 from pcrm.subscribers.models import Channel, ConsentSource, Gender, Kind
 from pcrm.subscribers.public_forms import (
     ActionForm,
@@ -68,6 +72,13 @@ def signup():
     return render_template(
         "subscribers/signup.html", form=form, notice_version=residents.NOTICE_VERSION
     )
+
+
+@bp.get("/privacy")
+@public
+def privacy():
+    """The registry's privacy notice on its own page, linked from every public page."""
+    return render_template("subscribers/privacy.html", notice_version=residents.NOTICE_VERSION)
 
 
 @bp.get("/join/done")
@@ -162,8 +173,15 @@ def _preferences(subscriber, source_evidence: str, narrow_only: bool = False):
     form.channels.data = [c for c, on in (("email", subscriber.email_opt_in),
                                           ("sms", subscriber.sms_opt_in)) if on]  # fmt: skip
     return render_template(
-        "subscribers/preferences.html", form=form, subscriber=subscriber, narrow_only=narrow_only
-    )
+        "subscribers/preferences.html",
+        form=form, subscriber=subscriber, narrow_only=narrow_only, owner=_masked_owner(subscriber),
+    )  # fmt: skip
+
+
+def _masked_owner(subscriber) -> SimpleNamespace:
+    """Whose settings these are, in part: enough to recognise oneself, not to learn who else."""
+    contacts = [mask_email(subscriber.email), mask_phone(national_phone(subscriber.phone))]
+    return SimpleNamespace(name=mask_name(subscriber.name), contacts=[c for c in contacts if c])
 
 
 @bp.route("/p/<token>", methods=["GET", "POST"])

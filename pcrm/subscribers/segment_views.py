@@ -1,6 +1,6 @@
 """Segments: saved audiences with live counts; department staff may look, PR staff edit."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -8,7 +8,7 @@ from pcrm.auth.access import roles_required
 from pcrm.auth.models import PR_OFFICE
 from pcrm.subscribers import choices, segments
 from pcrm.subscribers.blueprint import bp
-from pcrm.subscribers.forms import SegmentForm
+from pcrm.subscribers.forms import CriteriaForm, SegmentForm
 
 
 @bp.get("/segments/", endpoint="segments")
@@ -55,6 +55,22 @@ def _edit(found):
     return render_template(
         "subscribers/segment_edit.html", form=form, segment=found, counted=counted, choices=choices
     )
+
+
+@bp.get("/segments/count")
+@roles_required(*PR_OFFICE)
+def segment_count():
+    """The live count of the criteria in the query string, for the segment form's script."""
+    form = CriteriaForm(request.args, meta={"csrf": False})
+    counted = segments.breakdown(form.criteria())
+    words = _(
+        "지금 %(total)s명 (이메일 %(email)s명 · 문자 %(sms)s명 · 연락 불가 %(none)s명)",
+        total=f"{counted.total:,}",
+        email=f"{counted.by_channel['email']:,}",
+        sms=f"{counted.by_channel['sms']:,}",
+        none=f"{counted.by_channel['none']:,}",
+    )
+    return jsonify(total=counted.total, by_channel=counted.by_channel, words=words)
 
 
 @bp.route("/segments/new", methods=["GET", "POST"])

@@ -17,7 +17,9 @@ from pcrm.subscribers import (  # noqa: F401  (routes)
     segment_views,
     service,
 )
+from pcrm.subscribers.audience import Criteria
 from pcrm.subscribers.blueprint import bp
+from pcrm.subscribers.browse import PAGE_SIZE, describe
 from pcrm.subscribers.forms import EraseForm, FilterForm, SubscriberForm
 from pcrm.subscribers.models import Channel, Gender, Kind
 
@@ -36,10 +38,17 @@ def index():
         after=request.args.get("after"),
         before=request.args.get("before"),
     )
-    args = {k: request.args.getlist(k) for k in request.args if k not in ("after", "before")}
+    skip = ("after", "before", "n")
+    args = {k: request.args.getlist(k) for k in request.args if k not in skip}
+    # Keyset pages have no offset: the page's number travels with the links to it.
+    pages = max(1, -(-page.total // PAGE_SIZE))
+    number = min(max(query_int("n", 1), 1), pages)
     return render_template(
-        "subscribers/index.html", form=form, page=page, args=args, choices=choices
-    )
+        "subscribers/index.html",
+        form=form, page=page, args=args, choices=choices, number=number, pages=pages,
+        filters=describe(browse),
+        filtered=bool(browse.q or browse.status or browse.criteria != Criteria()),
+    )  # fmt: skip
 
 
 @bp.get("/subscribers/<int:subscriber_id>")

@@ -64,7 +64,13 @@ def condition_options(survey: Survey, before: Question | None = None) -> list[tu
         if question is before:
             break
         for value in answer_values(question):
-            options.append((f"{question.id}:{value}", f"Q{number}. {question.text} → {value}"))
+            words = _(
+                "Q%(n)d(%(q)s)에 '%(v)s'라고 답한 사람에게만 보이기",
+                n=number,
+                q=question.text,
+                v=value,
+            )
+            options.append((f"{question.id}:{value}", words))
     return options
 
 

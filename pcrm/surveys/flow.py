@@ -41,6 +41,13 @@ class Step:
     def last(self) -> bool:
         return self.index == len(self.pages) - 1
 
+    @property
+    def first_number(self) -> int:
+        """The number of this page's first question. A question the resident did not see (its
+        condition on an earlier page unmet) takes no number, so numbers never skip."""
+        earlier = (q for page in self.pages[: self.index] for q in page.questions)
+        return 1 + sum(1 for q in earlier if satisfied(q, self.values))
+
     def answers(self) -> dict[int, Value]:
         """The answers to record: shown questions only, empty ones left out."""
         shown = {q.id for page in self.pages for q in page.questions}

@@ -58,7 +58,8 @@ def test_sign_up_pages(phone_page, assert_accessible):
     page.get_by_role("button", name="신청하기").click()
     expect(page.get_by_role("alert")).to_be_visible()
     assert_accessible(page)
-    assert_accessible(page, ("/join/done", "/p/not-a-real-token"))  # and a tampered link's 404
+    # ...and a tampered link's 404
+    assert_accessible(page, ("/join/done", "/privacy", "/p/not-a-real-token"))
 
     page.goto("/join")
     page.get_by_role("button", name="English").click()
@@ -236,6 +237,8 @@ def test_staff_pages(staff_page, assert_accessible):
         f"/campaigns/{mixed.id}",  # e-mail, and SMS to those with only a phone: its SMS cost
         f"/campaigns/{mixed.id}/edit",  # the SMS editor with its live counter
         "/admin/users",
+        "/admin/health",
+        "/account/two-factor",
         "/projects/",
         f"/projects/{survey.project_id}",
     )

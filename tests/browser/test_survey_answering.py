@@ -41,3 +41,22 @@ def test_a_resident_answers_on_a_phone_with_branching_and_staff_see_it(phone_pag
     assert (
         routes_table.get_by_role("row", name="성동02").get_by_role("cell").first.inner_text() == "1"
     )
+
+
+def test_question_numbers_follow_what_the_resident_sees(phone_page, app):
+    from pcrm.surveys.models import QuestionKind
+    from tests.surveys.factories import add, create_survey
+
+    with app.app_context():
+        survey = create_survey()
+        uses = add(survey, QuestionKind.SINGLE, "버스를 타십니까?", choices=("예", "아니요"))
+        add(survey, QuestionKind.SHORT_TEXT, "어느 정류장에서 타십니까?", required=False,
+            condition_question_id=uses.id, condition_value="예")  # fmt: skip
+        add(survey, QuestionKind.SHORT_TEXT, "사시는 동은 어디입니까?", required=False)
+        token = create_invitation(publish(survey)).token
+    page = phone_page
+    page.goto(f"/s/{token}")
+    expect(page.get_by_text("2. 사시는 동은 어디입니까?")).to_be_visible()  # the hidden one skipped
+    page.get_by_label("예", exact=True).check()
+    expect(page.get_by_text("2. 어느 정류장에서 타십니까?")).to_be_visible()
+    expect(page.get_by_text("3. 사시는 동은 어디입니까?")).to_be_visible()

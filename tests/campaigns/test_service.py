@@ -268,3 +268,23 @@ def test_launch_holds_a_campaign_whose_survey_closed_and_says_why(office):
     with pytest.raises(Conflict) as error:
         service.confirm_launch(campaign, actor=office["pr"])
     assert "마감되어" in error.value.message
+
+
+@pytest.mark.parametrize(
+    ("rule", "words"),
+    [
+        ("FREQ=MONTHLY;BYDAY=+2TH,+4TH", "매월 둘째·넷째 목요일"),
+        ("FREQ=WEEKLY", "매주 같은 요일"),
+        ("FREQ=MONTHLY", "매월 같은 날"),
+        ("FREQ=WEEKLY;BYDAY=MO,WE", "매주 월요일·수요일"),
+        ("FREQ=MONTHLY;BYDAY=-1FR", "매월 마지막 금요일"),
+        ("FREQ=MONTHLY;BYMONTHDAY=15", "매월 15일"),
+        ("FREQ=DAILY", "매일"),
+        ("FREQ=SECONDLY", "사용자 정의 반복"),
+    ],
+)
+def test_a_recurrence_reads_in_words(app, rule, words):
+    from pcrm.campaigns.recurrence import describe
+
+    with app.test_request_context():
+        assert describe(rule) == words

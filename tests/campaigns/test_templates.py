@@ -167,3 +167,19 @@ def test_preview_says_why_a_recipient_cannot_get_the_mail(client, auth, bus):
     assert "메일 내용을 만들 수 없습니다" in page
     other = db.session.scalar(select(Subscriber.id).where(Subscriber.name == "주민1"))
     assert client.get(f"/campaigns/{campaign.id}/preview?subscriber={other}").status_code == 200
+
+
+def test_the_html_part_shows_a_button_and_words_never_a_bare_tracking_url(bus):
+    body = (
+        "{{ name }}님, 의견을 들려주세요.\n\n{{ survey_link }}\n\n자세히: https://www.sd.go.kr/bus"
+    )
+    campaign = create_campaign(bus, body=body)  # a survey campaign
+    mail = compile_campaign(campaign).render(token="tok123", name="홍길동")
+    visible = re.sub(r"<[^>]+>", " ", mail.html)  # what a reader sees, without the tags
+    assert "설문 참여하기" in visible and "수신거부" in visible and "수신 설정 바꾸기" in visible
+    assert "/c/tok123/" not in visible and "/u/tok123" not in visible
+    assert "https://www.sd.go.kr/bus" in visible  # a link staff typed shows as they typed it
+    assert re.search(r'<a href="[^"]*/c/tok123/0"[^>]*>설문 참여하기</a>', mail.html)
+    assert "성동구청" in visible and bus.department.name_ko in visible  # who it is from
+    # The text part keeps the addresses: it has nothing else to click.
+    assert "/c/tok123/0" in mail.text and "/u/tok123" in mail.text

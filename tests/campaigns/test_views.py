@@ -76,7 +76,7 @@ def test_draft_request_and_approval_through_the_pages(client, auth, csrf_token, 
     auth.logout()
     auth.login("pr@example.kr")
     page = client.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
-    assert "승인하고 예약" in page and "requested" in page
+    assert "승인하고 예약" in page and "검토 요청" in page and "requested<" not in page
     assert "마을버스 노선 설문" in client.get("/campaigns/?status=requested").get_data(as_text=True)
     token = csrf_token(f"/campaigns/{campaign.id}")
     client.post(

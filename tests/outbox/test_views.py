@@ -36,6 +36,7 @@ def _invitation() -> EmailMessage:
     message["From"] = "성동구청 <survey@pcrm.local>"
     message["To"] = "resident@example.com"
     message["Subject"] = "마을버스 만족도 조사에 참여해 주세요"
+    message["Date"] = "Mon, 30 Nov 2026 01:30:00 -0000"
     message.set_content("설문 링크: https://pcrm.test/s/abc")
     message.add_alternative("<p>설문 <a href='https://pcrm.test/s/abc'>참여하기</a></p>", "html")
     return message
@@ -48,6 +49,7 @@ def test_mail_sent_over_smtp_shows_in_the_mail_outbox(client, sign_in, catcher):
     listing = client.get("/outbox/mail").text
     assert "마을버스 만족도 조사에 참여해 주세요" in listing and "resident@example.com" in listing
     assert "모두 1통" in listing
+    assert "2026-11-30 10:30" in listing  # sent 01:30 UTC, read in Seoul time
     key = listing.split('href="/outbox/mail/')[1].split('"')[0]
     page = client.get(f"/outbox/mail/{key}").text
     assert "설문 링크: https://pcrm.test/s/abc" in page

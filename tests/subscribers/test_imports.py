@@ -135,7 +135,11 @@ def test_every_row_is_accounted_for_with_a_readable_reason():
     outcome = {r[4]: (r[1], r[2]) for r in rows[1:] if r[4]}
     assert outcome["정상"][0] == "새로 등록"
     assert outcome["연락처없음"] == ("건너뜀", "연락처(이메일 또는 휴대전화)가 없습니다")
-    assert "동 값을 알 수 없습니다: '강남동'" in outcome["잘못된동"][1]
+    # An unknown dong leaves the dong blank; the contact and consent still count.
+    assert outcome["잘못된동"][0] == "새로 등록"
+    assert "동 값을 알 수 없어 비워 두었습니다: '강남동'" in outcome["잘못된동"][1]
+    kept = db.session.scalars(db.select(Subscriber).where(Subscriber.name == "잘못된동")).one()
+    assert kept.dong_id is None and kept.email == "dong@example.com" and kept.birth_year == 1980
     assert (
         outcome["잘못된메일"][0] == "새로 등록" and "잘못된 주소로 저장" in outcome["잘못된메일"][1]
     )

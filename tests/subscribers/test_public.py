@@ -150,6 +150,9 @@ def test_preferences_from_a_message_link_change_the_ledger(client):
     path = f"/p/{message.token}"
     page = client.get(path).get_data(as_text=True)
     assert "수신 설정" in page
+    # Whose settings these are, in part: the resident recognises themselves, nobody learns more.
+    assert "김*서 님의 설정입니다." in page and "mi****@example.com, 010-****-5678" in page
+    assert "minseo@example.com" not in page and "010-1234-5678" not in page
     response = client.post(
         path, data={"csrf_token": _token(page), "fields": ["culture"], "channels": ["email"]}
     )
@@ -266,3 +269,19 @@ def test_an_expired_signed_link_is_a_plain_404(app, client, smtp_server, monkeyp
         token = notices._link(notice).rsplit("/", 1)[1]
     monkeypatch.undo()
     assert client.get(f"/preferences/{token}").status_code == 404
+
+
+def test_public_pages_lead_back_to_the_district_and_its_privacy_notice(client):
+    for path in ("/join/done", "/privacy", "/preferences"):
+        page = client.get(path).get_data(as_text=True)
+        assert "https://www.sd.go.kr/" in page and 'href="/privacy"' in page
+        assert "02-2286-5114" in page  # a contact
+        assert "성동구 정책고객관리" not in page  # residents meet the district, not our system
+    assert "보유 기간" in client.get("/privacy").get_data(as_text=True)
+
+
+def test_the_sign_up_form_marks_what_is_required(client):
+    page = client.get("/join").get_data(as_text=True)
+    for label in ("이름 (사업자는 상호)", "받고 싶은 소식 (관심분야)", "받는 방법"):
+        assert f'{label} <span class="required">(필수)</span>' in page
+    assert '이메일 <span class="required">' not in page  # e-mail or phone: one of the two

@@ -3,7 +3,7 @@ import re
 
 from pcrm.auth.models import Role
 from pcrm.extensions import db
-from pcrm.subscribers.models import AccessLog, Segment, Subscriber
+from pcrm.subscribers.models import AccessLog, ConsentSource, Segment, Subscriber
 from pcrm.surveys import responding
 from pcrm.surveys.models import Survey
 from tests.factories import create_user
@@ -26,7 +26,11 @@ def test_pr_staff_search_the_registry_and_the_listing_is_logged(client, auth):
     assert "김민서" in page and "박지현" not in page
     entries = db.session.scalars(db.select(AccessLog).order_by(AccessLog.id)).all()
     assert [e.record_count for e in entries] == [1, 1]
-    assert "q=minseo@" in entries[-1].what and entries[-1].user_id is not None
+    assert "검색어: minseo@" in entries[-1].what and entries[-1].user_id is not None
+    client.get("/subscribers/?fields=survey&fields=culture&status=email_bounced")
+    what = db.session.scalars(db.select(AccessLog).order_by(AccessLog.id.desc())).first().what
+    assert "여론조사" in what and "이메일 반송" in what  # words, not codes or Python lists
+    assert "survey" not in what and "[" not in what
 
 
 def test_the_registry_opens_without_filter_errors(client, auth):
@@ -177,7 +181,11 @@ def test_import_through_the_pages_with_a_real_worker(app, client, auth):
     form = {"csrf_token": _token(page), "col_0": "name", "col_1": "phone", "col_2": "",
             "source": "서면 신청서, 마장동 주민센터, 2015-03", "grant_channels": "y"}  # fmt: skip
     preview = client.post(mapping_url, data=form | {"action": "preview"}).get_data(as_text=True)
-    assert "미리 보기" in preview and "+821012345678" in preview
+    assert (
+        "미리 보기" in preview
+        and "휴대전화: 010-1234-5678" in preview
+        and "이름: 김민서" in preview
+    )
     refused = client.post(mapping_url, data=form | {"action": "start"}).get_data(as_text=True)
     assert "메모" in refused and "고르세요" in refused
     response = client.post(mapping_url, data=form | {"action": "start", "col_2": "ignore"})
@@ -186,6 +194,7 @@ def test_import_through_the_pages_with_a_real_worker(app, client, auth):
     run_worker(app, (DEFAULT,), with_scheduler=False, burst=True)
     progress = client.get(mapping_url).get_data(as_text=True)
     assert "새로 고침" not in progress and "· 완료" in progress
+    assert "건너뛴 행" not in progress  # none were skipped
     status = client.get(f"{mapping_url}/status").get_json()
     assert status == {
         "status": "done",
@@ -222,3 +231,82 @@ def test_the_subscriber_page_lists_survey_responses_but_never_anonymous_ones(cli
     responses = page[page.index('id="responses"') :]
     assert f'href="/surveys/{named.id}/results">{named.title}</a>' in responses
     assert "익명 설문" not in page
+
+
+def test_someone_who_never_agreed_is_not_listed_as_having_opted_out(client, auth):
+    from pcrm.subscribers.residents import unsubscribe_all
+
+    create_user("pr@example.kr")
+    create_subscriber("동의없음", email="none@example.com", phone=None, channels=set())
+    left = create_subscriber("거부함", email="left@example.com", phone=None)
+    unsubscribe_all(left, source=ConsentSource.UNSUBSCRIBE_LINK, evidence="링크")
+    auth.login("pr@example.kr")
+    page = client.get("/subscribers/").get_data(as_text=True)
+    row = {name: page.split(name, 1)[1].split("</tr>", 1)[0] for name in ("동의없음", "거부함")}
+    assert "수신 동의 없음" in row["동의없음"] and "수신 거부" not in row["동의없음"]
+    assert "수신 거부" in row["거부함"]
+    opted_out = client.get("/subscribers/?status=unsubscribed").get_data(as_text=True)
+    assert "거부함" in opted_out and "동의없음" not in opted_out
+
+
+def test_the_import_result_page_lists_the_skipped_rows_and_why(app, client, auth):
+    from pcrm.queue import DEFAULT
+    from pcrm.subscribers.imports import service
+    from pcrm.worker import run_worker
+
+    user = create_user("pr@example.kr")
+    content = "이름,이메일\n김민서,minseo@example.com\n박지현,\n".encode()
+    batch = service.upload_import(filename="명단.csv", content=content, user=user)
+    service.start_import(
+        batch, mapping={"0": "name", "1": "email"}, source="서면 신청서", grant_channels=True
+    )
+    run_worker(app, (DEFAULT,), with_scheduler=False, burst=True)
+    auth.login("pr@example.kr")
+    page = client.get(f"/subscribers/imports/{batch.id}").get_data(as_text=True)
+    assert "건너뛴 행" in page
+    row = page.split('<td class="num">3</td>', 1)[1].split("</tr>", 1)[0]
+    assert "연락처(이메일 또는 휴대전화)가 없습니다" in row
+    logged = db.session.scalars(db.select(AccessLog).order_by(AccessLog.id.desc())).first()
+    assert "건너뛴 행" in logged.what and logged.record_count == 1
+
+
+def test_the_segment_form_counts_live_and_keeps_chosen_dongs_open(client, auth):
+    from tests.subscribers.factories import dong_id
+
+    create_user("pr@example.kr")
+    create_subscriber("설문참여자", email="a@example.com", phone=None, fields={"survey"})
+    create_subscriber("문자만", email=None, phone="+821011112222", fields={"survey"})
+    create_subscriber("문화애호가", email="b@example.com", phone=None, fields={"culture"})
+    auth.login("pr@example.kr")
+    counted = client.get("/segments/count?fields=survey").get_json()
+    assert counted["total"] == 2 and counted["by_channel"]["email"] == 1
+    assert counted["words"].startswith("지금 2명 (이메일 1명 · 문자 1명")
+    assert client.get("/segments/count?dong_ids=not-a-number").status_code == 200
+    form = client.get("/segments/new").get_data(as_text=True)
+    data = {"csrf_token": _token(form), "name": "마장동", "dong_ids": [dong_id("마장동")]}
+    page = client.post("/segments/new", data=data | {"action": "count"}).get_data(as_text=True)
+    assert "<details open><summary>동: 마장동</summary>" in page
+
+
+def test_department_staff_cannot_count_the_registry(client, auth):
+    from tests.factories import create_department
+
+    create_user("bus@example.kr", role=Role.DEPARTMENT, department=create_department())
+    auth.login("bus@example.kr")
+    assert client.get("/segments/count?fields=survey").status_code == 403
+
+
+def test_the_registry_numbers_its_pages_and_names_the_filters_applied(client, auth):
+    from pcrm.subscribers.browse import PAGE_SIZE
+
+    create_user("pr@example.kr")
+    for n in range(PAGE_SIZE + 1):
+        create_subscriber(f"주민{n:03}", email=f"r{n}@example.com", phone=None, fields={"survey"})
+    auth.login("pr@example.kr")
+    first = client.get("/subscribers/?fields=survey").get_data(as_text=True)
+    assert "1 / 2쪽" in first and "조건: 관심분야: 여론조사" in first
+    following = re.search(r'href="([^"]*after=[^"]*)" rel="next"', first).group(1)
+    assert "n=2" in following
+    second = client.get(following.replace("&amp;", "&")).get_data(as_text=True)
+    assert "2 / 2쪽" in second and 'rel="next"' not in second
+    assert "조건:" not in client.get("/subscribers/").get_data(as_text=True)

@@ -88,11 +88,23 @@ class Checked:
     warnings: list[str] = field(default_factory=list)  # imported, but a person should know
 
 
-def _choice(text: str, options: dict, label: str, checked: Checked):
+def _unknown(label: str, text: str, checked: Checked) -> None:
+    """A profile value we cannot read (a dong of another district, a typo) is left blank with a
+    warning: the row's contact and consent still count. Only what decides whether and how we
+    may write to someone (address, consent, channels) skips a row."""
+    checked.warnings.append(
+        _("%(label)s 값을 알 수 없어 비워 두었습니다: '%(v)s'", label=label, v=text)
+    )
+
+
+def _choice(text: str, options: dict, label: str, checked: Checked, *, strict: bool = False):
     for value, spellings in options.items():
         if _key(text) in spellings:
             return value
-    checked.problems.append(_("%(label)s 값을 알 수 없습니다: '%(v)s'", label=label, v=text))
+    if strict:
+        checked.problems.append(_("%(label)s 값을 알 수 없습니다: '%(v)s'", label=label, v=text))
+    else:
+        _unknown(label, text, checked)
     return None
 
 
@@ -108,7 +120,7 @@ def _birth_year(text: str, checked: Checked) -> int | None:
 def _lookup(text: str, names: dict, label: str, checked: Checked):
     found = names.get(_key(text))
     if found is None:
-        checked.problems.append(_("%(label)s 값을 알 수 없습니다: '%(v)s'", label=label, v=text))
+        _unknown(label, text, checked)
     return found
 
 
@@ -164,7 +176,8 @@ def _apply(target: str, text: str, lookups: Lookups, checked: Checked) -> None:
     elif target == "gender":
         checked.values["gender"] = _choice(text, GENDERS, LABELS["gender"], checked)
     elif target == "kind":
-        checked.values["kind"] = _choice(text, KINDS, LABELS["kind"], checked)
+        # Individual or business decides which rules the row's consent follows: never guessed.
+        checked.values["kind"] = _choice(text, KINDS, LABELS["kind"], checked, strict=True)
     elif target == "dong":
         checked.values["dong_id"] = _lookup(text, lookups.dongs, LABELS["dong"], checked)
     elif target == "business_type":

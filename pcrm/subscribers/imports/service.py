@@ -136,6 +136,28 @@ def _count(batch: ImportBatch, outcome: RowOutcome) -> int:
     )
 
 
+SKIPPED_SHOWN = 200
+
+
+def skipped_rows(
+    batch: ImportBatch, *, user: User | None, limit: int = SKIPPED_SHOWN
+) -> list[ImportRow]:
+    """The first skipped rows with their reasons, for the result page (all are in the report).
+    A reason may quote what the file held (an address that is not one): logged as a view."""
+    query = (
+        select(ImportRow)
+        .where(ImportRow.batch_id == batch.id, ImportRow.outcome == RowOutcome.SKIPPED)
+        .order_by(ImportRow.row_number)
+        .limit(limit)
+    )
+    rows = list(db.session.scalars(query))
+    if rows:
+        what = _("가져오기 #%(id)s 건너뛴 행", id=batch.id)
+        record_access(user=user, action=AccessAction.VIEW, what=what, record_count=len(rows))
+        db.session.commit()
+    return rows
+
+
 def _relaxed_commit() -> None:
     """PostgreSQL: do not wait for the WAL flush at each chunk's commit. A crash can lose the
     last chunks, but their ImportRow rows go with them, so a resumed import redoes them."""
