@@ -150,6 +150,7 @@ def _show_page(campaign: Campaign, reminder_form: ReminderForm):
         progress=progress(campaign.id),
         by_channel=first_wave_counts(campaign) if campaign.launched_at is None else None,
         sms=sms_summary(campaign),
+        sms_editor=editor_sample(campaign.project_id, kind=campaign.kind),
         survey_problem=survey_problem(campaign) if campaign.launched_at is None else None,
         review=ReviewForm(),
         comment_form=CommentForm(),
