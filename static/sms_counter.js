@@ -111,11 +111,23 @@
       return Object.prototype.hasOwnProperty.call(values, key) ? values[key] : whole;
     }).trim();
     var kind = document.querySelector("input[name='kind']:checked");
-    if (kind && kind.value === "promotional") { text = this.sample.advertising + "\n" + text; }
+    var promotional = kind ? kind.value === "promotional" : this.sample.promotional;
+    if (promotional) { text = this.sample.advertising + "\n" + text; }
     return text + this.sample.suffix;
   };
 
+  /* Counted only while the text goes by SMS: the way of sending chosen on the page. */
+  Editor.prototype.texting = function () {
+    var way = document.querySelector("input[name='channel']:checked, input[name='delivery']:checked");
+    return !way || way.value !== "email";
+  };
+
   Editor.prototype.update = function () {
+    if (!this.texting()) {
+      this.status.hidden = true;
+      this.problems.hidden = true;
+      return;
+    }
     var measured = this.rules.measure(this.sent());
     var subjectText = this.subject ? this.subject.value.trim() : "";
     var typed = this.rules.unsendable(this.body.value);
@@ -182,7 +194,9 @@
       var later = function () { clearTimeout(timer); timer = setTimeout(function () { editor.update(); }, 150); };
       editor.body.addEventListener("input", later);
       if (editor.subject) { editor.subject.addEventListener("input", later); }
-      document.querySelectorAll("input[name='kind']").forEach(function (input) { input.addEventListener("change", later); });
+      document.querySelectorAll("input[name='kind'], input[name='channel'], input[name='delivery']").forEach(function (input) {
+        input.addEventListener("change", later);
+      });
       editor.update();
     });
 })();

@@ -13,7 +13,7 @@ from sqlalchemy import Select, false, select
 
 from pcrm.campaigns.first_wave import sms_audience
 from pcrm.campaigns.mailing import sender_name
-from pcrm.campaigns.models import Campaign
+from pcrm.campaigns.models import Campaign, CampaignKind
 from pcrm.campaigns.templating import TemplateProblem
 from pcrm.campaigns.texting import ADVERTISING, compile_sms
 from pcrm.errors import Invalid
@@ -29,9 +29,10 @@ SAMPLE_NAMES = 1000  # names measured for the cost: enough to be representative
 SAMPLE_NAME = "홍길동"  # the editor counts a typical three-syllable name
 
 
-def editor_sample(project_id: int | None) -> dict:
+def editor_sample(project_id: int | None, kind: CampaignKind | None = None) -> dict:
     """What the editor's script fills placeholders with (a three-syllable name, links as long
-    as real ones), and the lines every text gets: the advertising mark and the opt-out."""
+    as real ones), and the lines every text gets: the advertising mark (for `kind`, or the
+    kind chosen on the form) and the opt-out."""
     project = db.session.get(Project, project_id) if project_id else None
     link = sample_link()
     opt_out = current_app.config["SMS_OPT_OUT_LINE"].strip()
@@ -46,6 +47,7 @@ def editor_sample(project_id: int | None) -> dict:
             "sender": sender_name(),
         },
         "advertising": f"{ADVERTISING}{sender_name()}",
+        "promotional": None if kind is None else kind is CampaignKind.PROMOTIONAL,
         "suffix": "\n".join(["", f"수신거부 {link}", *([opt_out] if opt_out else [])]),
     }
 

@@ -93,8 +93,10 @@ def new():
 
 def _form_page(form: CampaignForm, campaign: Campaign | None):
     """The campaign form; a refused submission answers 422 (nothing was saved)."""
+    # The editor counts the chosen project's names: one the person may choose, else the first.
     choices = [choice.value for choice in form.project_id.choices]
-    project_id = form.project_id.data or (choices[0] if choices else None)
+    chosen = form.project_id.data if form.project_id.data in choices else None
+    project_id = chosen or (choices[0] if choices else None)
     page = render_template(
         "campaigns/form.html", form=form, campaign=campaign, sms=editor_sample(project_id)
     )
@@ -148,6 +150,7 @@ def _show_page(campaign: Campaign, reminder_form: ReminderForm):
         progress=progress(campaign.id),
         by_channel=first_wave_counts(campaign) if campaign.launched_at is None else None,
         sms=sms_summary(campaign),
+        sms_editor=editor_sample(campaign.project_id, kind=campaign.kind),
         survey_problem=survey_problem(campaign) if campaign.launched_at is None else None,
         review=ReviewForm(),
         comment_form=CommentForm(),

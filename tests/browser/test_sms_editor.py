@@ -4,14 +4,15 @@ JavaScript the server measures the text on submit."""
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from pcrm.auth.models import Role
 from pcrm.extensions import db
 from pcrm.messaging.sms_text import measure
-from pcrm.subscribers.models import subscriber_interest
+from pcrm.projects.models import Project
+from pcrm.subscribers.models import Segment, subscriber_interest
 from tests.browser.conftest import _open_page
-from tests.campaigns.factories import create_segment, create_texters
+from tests.campaigns.factories import create_campaign, create_segment, create_texters
 from tests.factories import PASSWORD, create_department, create_project, create_user
 
 pytestmark = pytest.mark.browser
@@ -123,3 +124,19 @@ def test_without_javascript_the_server_measures_the_text_on_submit(browser, live
         page.get_by_role("button", name="저장").click()
         expect(page.get_by_text("초안을 저장했습니다.")).to_be_visible()
         expect(page.get_by_text("SMS 2건, LMS 0건, 예상 비용 18원", exact=False)).to_be_visible()
+
+
+def test_a_reminder_text_is_counted_as_you_type_once_it_goes_by_sms(staff_page, office):
+    project = db.session.scalar(select(Project))
+    campaign = create_campaign(project, segment=db.session.scalar(select(Segment)))
+    staff_page.goto(f"/campaigns/{campaign.id}")
+    staff_page.wait_for_function("() => window.pcrmSmsRules !== undefined")
+    body = staff_page.get_by_role("textbox", name="알림 본문")
+    body.fill("설문 – 안내")
+    status = staff_page.locator(".sms-editor [role=status]")
+    expect(status).to_be_hidden()  # an e-mail reminder: no SMS count
+    staff_page.get_by_role("group", name="보낼 방법").get_by_role("radio", name="문자").check()
+    expect(status).to_have_text("문자로 보낼 수 없는 글자가 1개 있습니다.")
+    staff_page.get_by_role("button", name="「-」(으)로 바꾸기").click()
+    assert body.input_value() == "설문 - 안내"
+    expect(status).to_contain_text("SMS ·")
