@@ -248,7 +248,6 @@ def bounce_intake_settings(environ) -> dict:
         "BOUNCE_IMAP_PROCESSED_FOLDER": environ.get("BOUNCE_IMAP_PROCESSED_FOLDER") or "Processed",
         "BOUNCE_IMAP_REVIEW_FOLDER": environ.get("BOUNCE_IMAP_REVIEW_FOLDER") or "Needs-person",
         "BOUNCE_IMAP_BATCH": _int(environ, "BOUNCE_IMAP_BATCH", 500),
-        "BOUNCE_MAX_BYTES": _int(environ, "BOUNCE_MAX_BYTES", 10 * 1024 * 1024),
         "SES_SNS_TOPIC_ARNS": tuple(arn.strip() for arn in topics.split(",") if arn.strip()),
         "BOUNCE_WEBHOOK_SECRET": environ.get("BOUNCE_WEBHOOK_SECRET") or None,
         "BOUNCE_WEBHOOK_MAX_BYTES": _int(environ, "BOUNCE_WEBHOOK_MAX_BYTES", 256 * 1024),
