@@ -68,7 +68,8 @@ def load_office() -> list[tuple]:
             connection.execute(text("CREATE SCHEMA public"))
         upgrade()
         load_demo(subscribers=20_000)
-    db.session.execute(text("TRUNCATE inbound_mail"))  # the same mbox is new again
+    # The same mbox is new again: its evidence, what the policy did and the suppressions go.
+    db.session.execute(text("TRUNCATE inbound_mail, address_bounce, address_review, suppression"))
     db.session.execute(
         text(
             "UPDATE message SET provider_id = '<m' || id || '.campaign-' || campaign_id"

@@ -13,7 +13,7 @@ from pcrm.bounces.report import BounceKind
 from pcrm.db import str_enum, utcnow
 from pcrm.extensions import db
 from pcrm.messaging.models import Message
-from pcrm.subscribers.models import Channel, Subscriber
+from pcrm.subscribers.models import Channel, ConsentEvent, Subscriber
 
 
 class InboundState(enum.StrEnum):
@@ -142,3 +142,4 @@ class AddressReview(db.Model):
 
     subscriber: Mapped[Subscriber] = relationship()
     last_bounce: Mapped[AddressBounce | None] = relationship()
+    revoked_consent: Mapped[ConsentEvent | None] = relationship()

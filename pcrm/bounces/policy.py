@@ -46,8 +46,18 @@ def current_address(subscriber: Subscriber, channel: Channel) -> str | None:
 
 
 def review_for(subscriber: Subscriber, channel: Channel, address: str) -> AddressReview:
-    """The subscriber's worklist row for `channel`, made when first needed; caller commits."""
-    review = db.session.scalar(
+    """The subscriber's worklist row for `channel`, made when first needed; caller commits.
+    A row made earlier in this transaction and not flushed yet (a batch ingest) is found too."""
+    review = next(
+        (
+            row
+            for row in db.session.new
+            if isinstance(row, AddressReview)
+            and row.subscriber is subscriber
+            and row.channel is channel
+        ),
+        None,
+    ) or db.session.scalar(
         select(AddressReview).where(
             AddressReview.subscriber_id == subscriber.id, AddressReview.channel == channel
         )
@@ -61,10 +71,12 @@ def review_for(subscriber: Subscriber, channel: Channel, address: str) -> Addres
 
 
 def soft_score(*, channel: Channel, address: str, since: datetime | None, now: datetime) -> int:
-    """Soft bounces of the address that still count at `now` (not faded, not before `since`)."""
+    """Soft bounces of the address that still count at `now` (not faded, not before `since`),
+    those written and those added in this transaction but not flushed yet: a batch ingest
+    writes once at the end, so its earlier bounces of the same address count too."""
     window = timedelta(days=current_app.config["BOUNCE_SOFT_WINDOW_DAYS"])
     start = max(now - window, since) if since else now - window
-    return db.session.scalar(
+    written = db.session.scalar(
         select(func.count()).where(
             AddressBounce.channel == channel,
             AddressBounce.address == address,
@@ -73,6 +85,16 @@ def soft_score(*, channel: Channel, address: str, since: datetime | None, now: d
             AddressBounce.occurred_at <= now,
         )
     )
+    pending = sum(
+        1
+        for row in db.session.new
+        if isinstance(row, AddressBounce)
+        and row.channel == channel
+        and row.address == address
+        and row.kind is BounceKind.SOFT
+        and start < row.occurred_at <= now
+    )
+    return written + pending
 
 
 def set_address_status(subscriber: Subscriber, channel: Channel, status: AddressStatus) -> None:
@@ -141,10 +163,9 @@ def _complain(review: AddressReview, evidence: str, source: str) -> None:
             source=ConsentSource.BOUNCE_POLICY,
             evidence=_("수신 거부(스팸 신고): %(why)s", why=evidence),
         )
-        db.session.flush()
-        review.revoked_consent_id = revoked.id
+        review.revoked_consent = revoked  # its id once written: no flush in a batch's middle
     # The revocation is the ledger's entry: restore() gives consent back only while it is last.
-    noted = review.revoked_consent_id is not None
+    noted = review.revoked_consent is not None
     suppress(review, ReviewReason.COMPLAINT, evidence=evidence, source=source, noted=noted)
 
 
@@ -217,7 +238,6 @@ def _act(review: AddressReview, kind: BounceKind, evidence: str, source: str, no
     if kind is BounceKind.HARD:
         suppress(review, ReviewReason.HARD_BOUNCE, evidence=evidence, source=source)
         return "suppressed"
-    db.session.flush()
     score = soft_score(
         channel=review.channel, address=review.address, since=review.counted_since, now=now
     )

@@ -181,3 +181,22 @@ def test_a_batch_is_one_transaction_that_skips_what_it_has_seen(app, smtp_server
     assert [r.state for r in results] == [InboundState.APPLIED] * 4
     assert count(InboundMail) == 3 and count(Suppression) == 3
     assert all(is_suppressed("email", m.address) for m in messages)
+
+
+def test_soft_bounces_of_one_address_in_one_batch_count_together(app):
+    """A batch writes once at the end: its earlier bounces of an address count for the later
+    ones, and the address gets one worklist row, not one per bounce."""
+    from pcrm.bounces.models import AddressReview
+    from tests.bounces.returned import verp_dsn
+    from tests.campaigns.factories import launched_campaign, send_all
+
+    campaign, _ = launched_campaign(recipients=1)
+    send_all(campaign)
+    message = db.session.scalars(db.select(Message)).one()
+    reports = [verp_dsn(message.token, message.address, s) for s in ("4.2.2", "4.4.1", "4.7.1")]
+
+    results = ingest_many(reports, source="test")
+
+    assert [r.state for r in results] == [InboundState.APPLIED] * 3
+    assert is_suppressed("email", message.address)  # three soft bounces within 30 days
+    assert db.session.scalar(db.select(db.func.count()).select_from(AddressReview)) == 1
