@@ -18,7 +18,7 @@ from pcrm.campaigns.jobs import launch_due_campaigns
 from pcrm.campaigns.mailing import check_renders
 from pcrm.campaigns.models import EDITABLE, Campaign, CampaignKind, CampaignStatus, Delivery
 from pcrm.campaigns.reconcile import reconcile_campaign
-from pcrm.campaigns.recurrence import BadRule, first_occurrence
+from pcrm.campaigns.recurrence import SEOUL, BadRule, first_occurrence
 from pcrm.campaigns.sending import send_test_email
 from pcrm.campaigns.sms_measure import check_sms
 from pcrm.campaigns.templating import TemplateProblem
@@ -184,7 +184,9 @@ def approve(
     if problem:
         raise Invalid(problem)
     _move(campaign, S.APPROVED, "approved", actor, note, allowed=(S.REQUESTED,))
-    _move(campaign, S.SCHEDULED, "scheduled", actor, f"{when:%Y-%m-%d %H:%M} UTC")
+    # The trail's note is read by people: the district's time, as every page shows times.
+    note_time = when.astimezone(SEOUL)
+    _move(campaign, S.SCHEDULED, "scheduled", actor, f"{note_time:%Y-%m-%d %H:%M} (서울 시각)")
     campaign.send_at, campaign.held_at = when, None
     db.session.commit()
     if when <= utcnow():

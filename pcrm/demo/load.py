@@ -52,6 +52,19 @@ class DemoSummary:
         )
 
 
+# What each project's surveys ask about (reference.json gives it in English), and when the
+# newsletter goes out, in the words staff read.
+SURVEY_TOPICS = {
+    "구민주도형 응봉산 개나리 축제": "축제 일정, 프로그램 만족도",
+    "생활 폐기물 감량 정책": "생활 폐기물을 줄이는 방법",
+    "성동 마을버스 운영": "마을버스 만족도와 개선할 점",
+    "공동주택 활성화 정책": "공동주택 활성화의 걸림돌과 성공 조건",
+    "생활안전체험교육장 운영": "교육장 인지도와 만족도",
+    "동 마을복지센터 운영": "운영상 문제점과 개선 방안",
+}
+NEWSLETTER_SCHEDULE = "매월 둘째·넷째 목요일 발행"
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z]+", "-", text.lower()).strip("-")
 
@@ -87,8 +100,7 @@ def _load_office() -> None:
     db.session.add(_staff(f"pr@{DEMO_DOMAIN}", "공보 담당", Role.PR, pr_office))
     # The PR office runs the district newsletter (2nd and 4th Thursday): its own project.
     newsletter = {"name_ko": NEWSLETTER_PROJECT["ko"], "name_en": NEWSLETTER_PROJECT["en"]}
-    schedule = reference()["newsletter_schedule"]
-    db.session.add(Project(department=pr_office, description=schedule, **newsletter))
+    db.session.add(Project(department=pr_office, description=NEWSLETTER_SCHEDULE, **newsletter))
     for entry in reference()["department_projects_2015"]:
         name, project = entry["department"], entry["project"]
         department = Department(name_ko=name["ko"], name_en=name["en"])
@@ -99,7 +111,7 @@ def _load_office() -> None:
                 department=department,
                 name_ko=project["ko"],
                 name_en=project["en"],
-                description=entry["topics"],
+                description=SURVEY_TOPICS.get(project["ko"], ""),
             )
         )
     db.session.commit()
