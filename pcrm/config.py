@@ -164,6 +164,10 @@ def campaign_settings(environ) -> dict:
         message = f"CAMPAIGN_RETRY_INTERVALS must be seconds like 10,30,60, not {intervals!r}"
         raise ConfigError(message) from None
     return {
+        # Four eyes: whoever asked for a campaign's review may not also approve it.
+        "CAMPAIGN_REQUESTER_MAY_APPROVE": _flag(
+            environ.get("CAMPAIGN_REQUESTER_MAY_APPROVE"), default=True
+        ),
         "CAMPAIGN_BATCH_SIZE": _int(environ, "CAMPAIGN_BATCH_SIZE", 500),
         "CAMPAIGN_BATCH_TIMEOUT": _int(environ, "CAMPAIGN_BATCH_TIMEOUT", 900),
         "CAMPAIGN_RETRY_INTERVALS": retry,

@@ -4,6 +4,7 @@ and sending can be paused, resumed or cancelled. Every transition goes in the au
 from collections.abc import Iterator
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import pgettext
 from sqlalchemy import Select, select, update
@@ -57,6 +58,12 @@ def _move(campaign, to: CampaignStatus, action: str, actor, note: str = "", allo
         )
     record_transition(campaign.id, action, campaign.status, to, actor=actor, note=note)
     campaign.status = to
+
+
+def _requested_by(campaign: Campaign) -> User | None:
+    """Who last asked for the campaign's review."""
+    asked = [t for t in campaign.transitions if t.action == "requested"]
+    return asked[-1].actor if asked else None
 
 
 def _check_content(campaign: Campaign) -> None:
@@ -177,6 +184,10 @@ def approve(
 ) -> None:
     """Approve and schedule (at `send_at`, else the requested time, else now); commits."""
     _ensure_pr(actor)
+    requester = _requested_by(campaign)
+    four_eyes = not current_app.config["CAMPAIGN_REQUESTER_MAY_APPROVE"]
+    if four_eyes and requester is not None and requester.id == actor.id:
+        raise Forbidden(_("검토를 요청한 사람은 승인할 수 없습니다. 다른 담당자가 승인하세요."))
     when = send_at or campaign.send_at or utcnow()
     if campaign.recurrence:
         when = first_occurrence(campaign.recurrence, when) or when

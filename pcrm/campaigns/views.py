@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from pcrm.auth.access import ensure_department, roles_required
 from pcrm.auth.models import Role
-from pcrm.campaigns import disclosure, recurrence, reminders, results, service, undelivered
+from pcrm.campaigns import disclosure, mailing, recurrence, reminders, results, service, undelivered
 from pcrm.campaigns.first_wave import first_wave_counts
 from pcrm.campaigns.forms import (
     ActionForm,
@@ -32,7 +32,8 @@ from pcrm.campaigns.forms import (
 from pcrm.campaigns.invitation import survey_problem
 from pcrm.campaigns.models import Campaign, CampaignStatus
 from pcrm.campaigns.progress import progress
-from pcrm.campaigns.sms_measure import editor_sample, sms_summary
+from pcrm.campaigns.sms_measure import SAMPLE_NAME, editor_sample, sms_summary
+from pcrm.campaigns.templating import TemplateProblem
 from pcrm.errors import Conflict, Invalid
 from pcrm.extensions import db
 from pcrm.forms import submit
@@ -150,6 +151,7 @@ def _show_page(campaign: Campaign, reminder_form: ReminderForm):
         progress=progress(campaign.id),
         by_channel=first_wave_counts(campaign) if campaign.launched_at is None else None,
         sms=sms_summary(campaign),
+        mail=_sample_mail(campaign),
         sms_editor=editor_sample(campaign.project_id, kind=campaign.kind),
         survey_problem=survey_problem(campaign) if campaign.launched_at is None else None,
         review=ReviewForm(),
@@ -159,6 +161,17 @@ def _show_page(campaign: Campaign, reminder_form: ReminderForm):
         action=ActionForm(),
     )
     return page, 422 if reminder_form.errors else 200
+
+
+def _sample_mail(campaign: Campaign):
+    """The e-mail as residents will read it, for a sample recipient (review sees this, not the
+    template); None for a text-only campaign, or with the reason it cannot be rendered."""
+    if campaign.delivery.value == "sms":
+        return None
+    try:
+        return mailing.render_sample(campaign, name=SAMPLE_NAME)
+    except TemplateProblem as problem:
+        return str(problem)
 
 
 @bp.post("/<int:campaign_id>/reminders")

@@ -77,6 +77,9 @@ def test_draft_request_and_approval_through_the_pages(client, auth, csrf_token, 
     auth.login("pr@example.kr")
     page = client.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
     assert "승인하고 예약" in page and "검토 요청" in page and "requested<" not in page
+    # The reviewer reads the mail as residents will, not the template.
+    assert "받는 분이 보는 메일 (홍길동 님)" in page and "홍길동님 http" in page
+    assert "{{ name }}" not in page
     assert "마을버스 노선 설문" in client.get("/campaigns/?status=requested").get_data(as_text=True)
     token = csrf_token(f"/campaigns/{campaign.id}")
     client.post(
@@ -260,3 +263,44 @@ def test_the_report_counts_people_against_delivered_mail_and_machines_apart(
     page = client.get(f"/campaigns/{campaign.id}/results").get_data(as_text=True)
     assert "응답률 0.0%" in page and "발송한 4통 중" in page and "전달된 3통 중" in page
     assert "33.3%" in page  # one human open of three delivered
+
+
+def test_the_requester_reads_why_it_was_sent_back_at_the_top(client, auth, csrf_token, office):
+    campaign = create_campaign(office["bus"], status=CampaignStatus.REQUESTED)
+    auth.login("pr@example.kr")
+    token = csrf_token(f"/campaigns/{campaign.id}")
+    client.post(
+        f"/campaigns/{campaign.id}/review",
+        data={"csrf_token": token, "decision": "changes", "note": "제목을 더 짧게 해 주세요."},
+    )
+    auth.logout()
+    auth.login("bus@example.kr")
+    page = client.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
+    top = page.split("<h2", 1)[0]  # before the first section
+    assert "수정 요청" in top and "제목을 더 짧게 해 주세요." in top
+
+
+def test_four_eyes_the_requester_may_not_approve(app, client, auth, csrf_token, office):
+    app.config["CAMPAIGN_REQUESTER_MAY_APPROVE"] = False
+    try:
+        from pcrm.auth.service import find_user
+        from pcrm.campaigns.audit import record_transition
+
+        campaign = create_campaign(office["bus"], status=CampaignStatus.REQUESTED)
+        pr = find_user("pr@example.kr")
+        record_transition(
+            campaign.id, "requested", CampaignStatus.DRAFT, CampaignStatus.REQUESTED, actor=pr
+        )
+        db.session.commit()
+        auth.login("pr@example.kr")
+        token = csrf_token(f"/campaigns/{campaign.id}")
+        response = client.post(
+            f"/campaigns/{campaign.id}/review",
+            data={"csrf_token": token, "decision": "approve"},
+        )
+        db.session.refresh(campaign)
+        assert campaign.status is CampaignStatus.REQUESTED
+        assert response.status_code == 403
+        assert "검토를 요청한 사람은 승인할 수 없습니다" in response.get_data(as_text=True)
+    finally:
+        app.config["CAMPAIGN_REQUESTER_MAY_APPROVE"] = True
