@@ -79,7 +79,7 @@ def enable_two_factor(user: User, *, secret: str, code: str) -> None:
 
 def disable_two_factor(user: User, *, code: str) -> None:
     """Turn it off with a current code (not where it is required); commits."""
-    if user.role.value in current_app.config["TWO_FACTOR_REQUIRED_ROLES"]:
+    if two_factor.required_role(user):
         raise Conflict(_("이 역할은 2단계 인증을 꺼 둘 수 없습니다."))
     if not two_factor.accept(user, code):
         raise Invalid(_("코드가 맞지 않습니다. 앱에 보이는 6자리 숫자를 다시 입력하세요."))

@@ -58,7 +58,11 @@ def accept(user: User, code: str, *, at: float | None = None) -> bool:
     return True
 
 
+def required_role(user: User) -> bool:
+    """Does this person's role have to sign in with a second factor (TWO_FACTOR_REQUIRED_ROLES)?"""
+    return user.role.value in current_app.config["TWO_FACTOR_REQUIRED_ROLES"]
+
+
 def required_for(user: User) -> bool:
     """Must this person set up two-factor sign-in before doing anything else?"""
-    roles = current_app.config["TWO_FACTOR_REQUIRED_ROLES"]
-    return user.role.value in roles and not user.totp_secret
+    return required_role(user) and not user.totp_secret

@@ -140,7 +140,7 @@ def two_factor_settings():
         form=form,
         secret=two_factor.grouped(secret) if secret else None,
         qr_code=two_factor.qr_code(current_user, secret) if secret else None,
-        required=current_user.role.value in current_app.config["TWO_FACTOR_REQUIRED_ROLES"],
+        required=two_factor.required_role(current_user),
     )
 
 

@@ -23,6 +23,7 @@ from pcrm.subscribers.blueprint import bp
 from pcrm.subscribers.forms import StartImportForm, UploadForm, mapping_from
 from pcrm.subscribers.imports import service
 from pcrm.subscribers.imports.columns import IGNORE, IGNORE_LABEL, TARGETS
+from pcrm.subscribers.imports.engine import COLUMN_TARGET
 from pcrm.subscribers.imports.models import ImportStatus
 
 
@@ -63,12 +64,11 @@ def _read_as_words():
         "kind": dict(choices.KINDS),
     }
     fields = dict(choices.field_choices())
-    column = {"dong_id": "dong", "business_type_code": "business_type"}
 
     def words(row) -> list[tuple[str, str]]:
         shown = []
         for key, value in row.values.items():
-            target = column.get(key, key.removeprefix("invalid_"))
+            target = COLUMN_TARGET.get(key, key.removeprefix("invalid_"))
             if value is None or target not in TARGETS:
                 continue
             if key == "phone":
