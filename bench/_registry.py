@@ -63,15 +63,20 @@ def timed(func, repeat: int = 15) -> tuple[float, float]:
     return statistics.median(runs), max(runs)
 
 
-def insert_policy_customers(count: int, now) -> None:
-    """`count` e-mail subscribers to opinion surveys, written in one statement (no ORM)."""
+def insert_policy_customers(count: int, now, *, texting: bool = False) -> None:
+    """`count` e-mail subscribers to opinion surveys, written in one statement (no ORM); with
+    `texting`, each also has a mobile number with SMS consent."""
     db.session.execute(
         text(
-            "INSERT INTO subscriber (kind, name, email, email_status, email_opt_in, sms_opt_in,"
-            " night_sms_opt_in, guardian_consent, email_consented_at, created_at, updated_at)"
-            " SELECT 'individual', '주민' || g, 'resident' || g || '@bench.example', 'valid',"
-            " true, false, false, false, :now, :now, :now FROM generate_series(1, :n) g"
+            "INSERT INTO subscriber (kind, name, email, email_status, email_opt_in, phone,"
+            " phone_status, sms_opt_in, night_sms_opt_in, guardian_consent, email_consented_at,"
+            " sms_consented_at, created_at, updated_at)"
+            " SELECT 'individual', '주민' || g, 'resident' || g || '@bench.example', 'valid', true,"
+            " CASE WHEN :texting THEN '+8210' || lpad(g::text, 8, '0') END,"
+            " CASE WHEN :texting THEN 'valid' END, :texting, false, false, :now,"
+            " CASE WHEN :texting THEN CAST(:now AS timestamptz) END, :now, :now"
+            " FROM generate_series(1, :n) g"
         ),
-        {"n": count, "now": now},
+        {"n": count, "now": now, "texting": texting},
     )
     db.session.execute(text("INSERT INTO subscriber_interest SELECT id, 'survey' FROM subscriber"))

@@ -25,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _registry import insert_policy_customers  # noqa: E402
+
 from bench.send import reset_database, start_workers  # noqa: E402
 from bench.sens import direct  # noqa: E402
 from pcrm.messaging.sms_batch import OutgoingSms  # noqa: E402
@@ -33,26 +35,6 @@ from tests.messaging.fake_sens import FakeSens  # noqa: E402
 DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/pcrm_smsperf_bench"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/3"
 REMINDER = "{{ name }}님, 마을버스 설문에 아직 답하지 않으셨다면 참여해 주세요 {{ survey_link }}"
-
-
-def insert_customers(count: int, now) -> None:
-    """`count` policy customers with an address and a mobile number, both consented."""
-    from sqlalchemy import text
-
-    from pcrm.extensions import db
-
-    db.session.execute(
-        text(
-            "INSERT INTO subscriber (kind, name, email, email_status, email_opt_in, phone,"
-            " phone_status, sms_opt_in, night_sms_opt_in, guardian_consent, email_consented_at,"
-            " sms_consented_at, created_at, updated_at)"
-            " SELECT 'individual', '주민' || g, 'resident' || g || '@bench.example', 'valid',"
-            " true, '+8210' || lpad(g::text, 8, '0'), 'valid', true, false, false, :now, :now,"
-            " :now, :now FROM generate_series(1, :n) g"
-        ),
-        {"n": count, "now": now},
-    )
-    db.session.execute(text("INSERT INTO subscriber_interest SELECT id, 'survey' FROM subscriber"))
 
 
 def seed(recipients: int, answered: float) -> tuple[int, int]:
@@ -70,7 +52,7 @@ def seed(recipients: int, answered: float) -> tuple[int, int]:
     from pcrm.surveys.models import Survey
 
     now = utcnow()
-    insert_customers(recipients, now - timedelta(days=30))
+    insert_policy_customers(recipients, now - timedelta(days=30), texting=True)
     project = Project(
         department=Department(name_ko="교통행정과", name_en="Transport"), name_ko="성동 마을버스"
     )
