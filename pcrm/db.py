@@ -2,13 +2,32 @@
 
 import contextlib
 import enum
-from collections.abc import Iterator
+import json
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from typing import ClassVar
 
-from sqlalchemy import Connection, DateTime, Enum, MetaData, Table, event, insert, text
+from sqlalchemy import (
+    ARRAY,
+    Boolean,
+    ColumnElement,
+    Connection,
+    DateTime,
+    Enum,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    event,
+    insert,
+    text,
+)
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 from sqlalchemy.schema import AddConstraint, DropConstraint
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -73,6 +92,54 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+class _Ids(TypeDecorator):
+    """A list of integer ids bound as one parameter: an array on PostgreSQL, JSON elsewhere."""
+
+    impl = String
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(ARRAY(Integer))
+        return dialect.type_descriptor(String())
+
+    def process_bind_param(self, value: list[int], dialect):
+        return value if dialect.name == "postgresql" else json.dumps(value)
+
+
+class among(ColumnElement[bool]):  # lower case: reads as an operator, where(among(T.c.id, ids))
+    """`column IN ids` for a batch's hundreds of integer ids, as one parameter.
+
+    An IN list is one placeholder per id: psycopg converts a statement that long afresh on every
+    call (about 10 ms for 500 ids, more than the statement itself), and SQLAlchemy cannot cache
+    it. One array parameter (`= ANY(%s)` on PostgreSQL, `IN json_each(?)` on SQLite) is cached
+    like any other statement.
+    """
+
+    type = Boolean()
+    inherit_cache = True
+    _traverse_internals: ClassVar = [
+        ("column", InternalTraversal.dp_clauseelement),
+        ("ids", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, column: ColumnElement[int], ids: Iterable[int]):
+        self.column = column
+        self.ids = bindparam(None, [int(i) for i in ids], type_=_Ids())
+
+
+@compiles(among)
+def _among(element: among, compiler, **kw) -> str:
+    column, ids = compiler.process(element.column, **kw), compiler.process(element.ids, **kw)
+    return f"{column} IN (SELECT value FROM json_each({ids}))"  # noqa: S608  (compiled SQL only)
+
+
+@compiles(among, "postgresql")
+def _among_postgresql(element: among, compiler, **kw) -> str:
+    column, ids = compiler.process(element.column, **kw), compiler.process(element.ids, **kw)
+    return f"{column} = ANY({ids})"
 
 
 def bulk_insert(connection: Connection, table: Table, rows: list[dict]) -> None:

@@ -20,6 +20,7 @@ from pcrm.campaigns.backoff import note_relay_failure, note_relay_working
 from pcrm.campaigns.models import Campaign, CampaignStatus
 from pcrm.campaigns.progress import audience_filter, has_answered
 from pcrm.campaigns.templating import CompiledCampaign, TemplateProblem
+from pcrm.db import among
 from pcrm.extensions import db, queues
 from pcrm.messaging.channels import ChannelDown, Outgoing, Refusal, Session, Unsendable
 from pcrm.messaging.ledger import ClaimLost, Ledger
@@ -53,14 +54,14 @@ def still_reachable(campaign: Campaign, ids: list[int]) -> tuple[list[int], list
     longer; a reminder (wave 1, 2, ...) is no longer for someone who has answered since."""
     rows = db.session.execute(
         select(Message.id, Message.subscriber_id, Message.channel, Message.wave)
-        .where(Message.id.in_(ids))
+        .where(among(Message.id, ids))
         .order_by(Message.id)
     ).all()
     allowed: dict[tuple[Channel, bool], set[int]] = {}
     for key in {(r.channel, r.wave > 0) for r in rows}:
         channel, reminder = key
         people = [r.subscriber_id for r in rows if (r.channel, r.wave > 0) == key]
-        query = audience_filter(campaign, channel=channel).where(Subscriber.id.in_(people))
+        query = audience_filter(campaign, channel=channel).where(among(Subscriber.id, people))
         if reminder:
             query = query.where(~has_answered(campaign))
         allowed[key] = set(db.session.scalars(query))
@@ -74,7 +75,7 @@ def email_recipients(ids: list[int]) -> list[Recipient]:
     rows = db.session.execute(
         select(Message.id, Message.token, Subscriber.email, Subscriber.name)
         .join(Subscriber, Subscriber.id == Message.subscriber_id)
-        .where(Message.id.in_(ids))
+        .where(among(Message.id, ids))
         .order_by(Message.id)
     ).all()
     return [Recipient(r.id, r.token, r.email, r.name) for r in rows]

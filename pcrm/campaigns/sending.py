@@ -23,7 +23,7 @@ from pcrm.campaigns.progress import finish_if_done
 from pcrm.campaigns.sms_batches import SmsBatch, sms_recipients
 from pcrm.campaigns.templating import TemplateProblem
 from pcrm.campaigns.texting import compile_sms
-from pcrm.db import utcnow
+from pcrm.db import among, utcnow
 from pcrm.extensions import db, queues
 from pcrm.messaging.channels import ChannelDown, Refusal
 from pcrm.messaging.ledger import Ledger, open_ledger
@@ -70,7 +70,7 @@ def _send_claimed(campaign: Campaign, ledger: Ledger, claimed: list[int]) -> boo
     ledger.finish_many(dropped, MessageStatus.SUPPRESSED, NOT_REACHABLE)
     groups: dict[tuple[Channel, int], list[int]] = {}
     for row in db.session.execute(
-        select(Message.id, Message.channel, Message.wave).where(Message.id.in_(kept))
+        select(Message.id, Message.channel, Message.wave).where(among(Message.id, kept))
     ):
         groups.setdefault((row.channel, row.wave), []).append(row.id)
     try:

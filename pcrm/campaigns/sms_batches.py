@@ -15,6 +15,7 @@ from pcrm.campaigns.backoff import note_relay_failure, note_relay_working
 from pcrm.campaigns.batches import TemporarySendError
 from pcrm.campaigns.templating import TemplateProblem
 from pcrm.campaigns.texting import CompiledSms
+from pcrm.db import among
 from pcrm.extensions import db
 from pcrm.messaging.channels import (
     Accepted,
@@ -63,7 +64,7 @@ def sms_recipients(ids: list[int]) -> list[SmsRecipient]:
             _code(ShortTarget.UNSUBSCRIBE),
         )
         .join(Subscriber, Subscriber.id == Message.subscriber_id)
-        .where(Message.id.in_(ids))
+        .where(among(Message.id, ids))
         .order_by(Message.id)
     )
     prefix = link_prefix()

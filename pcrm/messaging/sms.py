@@ -136,7 +136,7 @@ class SmsSession(Session):
     def send_many(self, messages: Sequence[SmsText]) -> list[Outcome]:
         """One provider call; ChannelDown when the provider took nothing it was offered."""
         batch = [
-            OutgoingSms(ref=str(n), to=m.to, text=m.text, subject=m.subject)
+            OutgoingSms(ref=str(n), to=m.to, text=m.text, subject=m.subject, kind=m.kind)
             for n, m in enumerate(messages)
         ]
         report = self.provider.send_batch(batch)
@@ -207,8 +207,8 @@ class SensProvider(SmsProvider):
     def send_batch(self, messages: list[OutgoingSms]) -> BatchReport:
         kinds, refused = {}, {}
         for message in messages:
-            try:
-                kinds[message.ref] = message_kind(message.text, message.subject)
+            try:  # measured once: a text the channel built carries its kind
+                kinds[message.ref] = message.kind or message_kind(message.text, message.subject)
             except PermanentSmsError as error:
                 refused[message.ref] = str(error)
         report = self.client.send_batch([m for m in messages if m.ref in kinds], kinds)

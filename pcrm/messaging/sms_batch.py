@@ -11,6 +11,7 @@ class OutgoingSms:
     text: str
     subject: str | None = None
     advert: bool = False  # promotional: providers label it and check their opt-out list
+    kind: str | None = None  # "sms" or "lms" when the channel measured it already
 
 
 @dataclass
