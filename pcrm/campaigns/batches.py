@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from pcrm.bounces.refusals import refused_at_send
 from pcrm.campaigns.backoff import note_relay_failure, note_relay_working
@@ -49,25 +49,22 @@ class Recipient:
     name: str | None
 
 
-def still_reachable(campaign: Campaign, ids: list[int]) -> tuple[list[int], list[int]]:
-    """Claimed messages split into those still reachable now on their channel and those no
-    longer; a reminder (wave 1, 2, ...) is no longer for someone who has answered since."""
-    rows = db.session.execute(
-        select(Message.id, Message.subscriber_id, Message.channel, Message.wave)
-        .where(among(Message.id, ids))
-        .order_by(Message.id)
-    ).all()
+def still_reachable(campaign: Campaign, claimed: list[Row]) -> tuple[list[Row], list[int]]:
+    """Claimed messages (id, subscriber_id, channel, wave) split into those still reachable now
+    on their channel and the ids of those no longer; a reminder (wave 1, 2, ...) is no longer
+    for someone who has answered since."""
     allowed: dict[tuple[Channel, bool], set[int]] = {}
-    for key in {(r.channel, r.wave > 0) for r in rows}:
+    for key in {(r.channel, r.wave > 0) for r in claimed}:
         channel, reminder = key
-        people = [r.subscriber_id for r in rows if (r.channel, r.wave > 0) == key]
+        people = [r.subscriber_id for r in claimed if (r.channel, r.wave > 0) == key]
         query = audience_filter(campaign, channel=channel).where(among(Subscriber.id, people))
         if reminder:
             query = query.where(~has_answered(campaign))
         allowed[key] = set(db.session.scalars(query))
     db.session.commit()
-    kept = {r.id for r in rows if r.subscriber_id in allowed[r.channel, r.wave > 0]}
-    return [r.id for r in rows if r.id in kept], [r.id for r in rows if r.id not in kept]
+    kept = [r for r in claimed if r.subscriber_id in allowed[r.channel, r.wave > 0]]
+    dropped = [r.id for r in claimed if r.subscriber_id not in allowed[r.channel, r.wave > 0]]
+    return kept, dropped
 
 
 def email_recipients(ids: list[int]) -> list[Recipient]:

@@ -5,7 +5,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 
 from pcrm.auth.models import User
 from pcrm.campaigns.backoff import hold_campaign
@@ -23,7 +23,7 @@ from pcrm.campaigns.progress import finish_if_done
 from pcrm.campaigns.sms_batches import SmsBatch, sms_recipients
 from pcrm.campaigns.templating import TemplateProblem
 from pcrm.campaigns.texting import compile_sms
-from pcrm.db import among, utcnow
+from pcrm.db import utcnow
 from pcrm.extensions import db, queues
 from pcrm.messaging.channels import ChannelDown, Refusal
 from pcrm.messaging.ledger import Ledger, open_ledger
@@ -49,7 +49,7 @@ def send_batch(campaign_id: int, first_id: int, last_id: int) -> int:
     if hold.everything:
         return 0
     ledger = open_ledger()
-    taken: list[int] = []
+    taken: list[Row] = []
     try:
         taken = ledger.claim(campaign_id, first_id, last_id, hold.allowed)
         if taken and not _send_claimed(campaign, ledger, taken):
@@ -62,22 +62,20 @@ def send_batch(campaign_id: int, first_id: int, last_id: int) -> int:
     return len(taken)
 
 
-def _send_claimed(campaign: Campaign, ledger: Ledger, claimed: list[int]) -> bool:
+def _send_claimed(campaign: Campaign, ledger: Ledger, claimed: list[Row]) -> bool:
     """Drop who is no longer reachable, then send the rest by channel and wave, each with its
     own text; TemporarySendError once all went when some wait for another try. False when a
     text does not compile: every message goes back to the queue and the campaign pauses."""
     kept, dropped = still_reachable(campaign, claimed)
     ledger.finish_many(dropped, MessageStatus.SUPPRESSED, NOT_REACHABLE)
     groups: dict[tuple[Channel, int], list[int]] = {}
-    for row in db.session.execute(
-        select(Message.id, Message.channel, Message.wave).where(among(Message.id, kept))
-    ):
+    for row in kept:
         groups.setdefault((row.channel, row.wave), []).append(row.id)
     try:
         # Only the texts this batch sends: compiling one costs as much as sending dozens.
         compiled = {key: compile_content(campaign, *key) for key in groups}
     except TemplateProblem as problem:  # a text stored before today's rules: nobody's fault
-        ledger.finish_many(kept, MessageStatus.QUEUED, None)
+        ledger.finish_many([row.id for row in kept], MessageStatus.QUEUED, None)
         hold_campaign(campaign, reason=str(problem))
         return False
     deferred = None

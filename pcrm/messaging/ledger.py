@@ -9,7 +9,7 @@ loses nothing by it; only a crash of the database server itself could forget the
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, Row, select, update
 from sqlalchemy.orm import aliased
 
 from pcrm.db import among, utcnow
@@ -67,9 +67,10 @@ class Ledger:
         first_id: int,
         last_id: int,
         allowed: Callable[[type[Message]], list] | None = None,
-    ) -> list[int]:
+    ) -> list[Row]:
         """Take the batch's queued messages, those meeting the conditions `allowed` gives on
-        the message entity only, if given (status guard; SKIP LOCKED on PostgreSQL)."""
+        the message entity only, if given (status guard; SKIP LOCKED on PostgreSQL); returns
+        each one's id, subscriber_id, channel and wave, in id order."""
         m = aliased(Message)
         ids = select(m.id).where(
             m.campaign_id == campaign_id,
@@ -84,9 +85,9 @@ class Ledger:
             update(T)
             .where(T.c.id.in_(ids))
             .values(status=SENDING, claimed_at=utcnow())
-            .returning(T.c.id)
+            .returning(T.c.id, T.c.subscriber_id, T.c.channel, T.c.wave)
         )
-        claimed = sorted(self.conn.execute(stmt).scalars())
+        claimed = sorted(self.conn.execute(stmt), key=lambda row: row.id)
         self.conn.commit()
         return claimed
 

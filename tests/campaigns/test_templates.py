@@ -183,3 +183,25 @@ def test_the_html_part_shows_a_button_and_words_never_a_bare_tracking_url(bus):
     assert "성동구청" in visible and bus.department.name_ko in visible  # who it is from
     # The text part keeps the addresses: it has nothing else to click.
     assert "/c/tok123/0" in mail.text and "/u/tok123" in mail.text
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ name }}님, 설문에 참여해 주세요 {{ survey_link }}\n",
+        "{{name}}님 {{- ' ' -}} 안녕하세요",  # a constant: Jinja's own render
+        "  {{- name }}님 {{ link(2) }} {{ link(1) }}",
+        "{% if name %}{{ name }}님{% endif %} 안내",
+        "글자만 있는 안내\n\n",
+    ],
+)
+def test_plain_placeholders_render_as_jinja_does(source):
+    from pcrm.campaigns.templating import TEXT, Substitution, compile_text
+
+    values = {
+        "name": "김<민>지", "survey_link": "https://pcrm.kr/r/aB3", "link": lambda n: f"L{n}",
+    }  # fmt: skip
+    compiled = compile_text(source)
+    assert compiled.render(values) == TEXT.from_string(source).render(values)
+    simple = "{%" not in source and "'" not in source
+    assert isinstance(compiled, Substitution) is simple
