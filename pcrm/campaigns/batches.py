@@ -18,7 +18,7 @@ from sqlalchemy import Row, select
 from pcrm.bounces.refusals import refused_at_send
 from pcrm.campaigns.backoff import note_relay_failure, note_relay_working
 from pcrm.campaigns.models import Campaign, CampaignStatus
-from pcrm.campaigns.progress import audience_filter, has_answered
+from pcrm.campaigns.progress import answered_among, audience_filter
 from pcrm.campaigns.templating import CompiledCampaign, TemplateProblem
 from pcrm.db import among
 from pcrm.extensions import db, queues
@@ -57,9 +57,10 @@ def still_reachable(campaign: Campaign, claimed: list[Row]) -> tuple[list[Row], 
     for key in {(r.channel, r.wave > 0) for r in claimed}:
         channel, reminder = key
         people = [r.subscriber_id for r in claimed if (r.channel, r.wave > 0) == key]
-        query = audience_filter(campaign, channel=channel).where(among(Subscriber.id, people))
         if reminder:
-            query = query.where(~has_answered(campaign))
+            answered = answered_among(campaign, people)
+            people = [person for person in people if person not in answered]
+        query = audience_filter(campaign, channel=channel).where(among(Subscriber.id, people))
         allowed[key] = set(db.session.scalars(query))
     db.session.commit()
     kept = [r for r in claimed if r.subscriber_id in allowed[r.channel, r.wave > 0]]

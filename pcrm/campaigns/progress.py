@@ -8,7 +8,7 @@ from sqlalchemy.orm import aliased
 
 from pcrm.campaigns.audit import record_transition
 from pcrm.campaigns.models import Campaign, CampaignKind, CampaignStatus
-from pcrm.db import utcnow
+from pcrm.db import among, utcnow
 from pcrm.extensions import db
 from pcrm.messaging.models import UNFINISHED, Event, EventKind, Message, MessageStatus
 from pcrm.messaging.service import not_suppressed
@@ -55,6 +55,30 @@ def has_answered(campaign: Campaign) -> ColumnElement[bool]:
         Response.survey_id == campaign.survey_id, Response.subscriber_id == Subscriber.id
     )
     return or_(by_message, on_survey)
+
+
+def answered_among(campaign: Campaign, people: list[int]) -> set[int]:
+    """Those of `people` who answered the campaign (has_answered, asked of a batch's people
+    by index rather than of every answer of the campaign for each batch)."""
+    answered = set(
+        db.session.scalars(
+            select(Message.subscriber_id).where(
+                Message.campaign_id == campaign.id,
+                among(Message.subscriber_id, people),
+                Message.responded_at.is_not(None),
+            )
+        )
+    )
+    if campaign.survey_id is not None:
+        answered |= set(
+            db.session.scalars(
+                select(Response.subscriber_id).where(
+                    Response.survey_id == campaign.survey_id,
+                    among(Response.subscriber_id, people),
+                )
+            )
+        )
+    return answered
 
 
 def audience(campaign: Campaign) -> Select:
