@@ -168,7 +168,7 @@ def campaign_settings(environ) -> dict:
         "CAMPAIGN_REQUESTER_MAY_APPROVE": _flag(
             environ.get("CAMPAIGN_REQUESTER_MAY_APPROVE"), default=True
         ),
-        "CAMPAIGN_BATCH_SIZE": _int(environ, "CAMPAIGN_BATCH_SIZE", 500),
+        "CAMPAIGN_BATCH_SIZE": _int(environ, "CAMPAIGN_BATCH_SIZE", 2000),
         "CAMPAIGN_BATCH_TIMEOUT": _int(environ, "CAMPAIGN_BATCH_TIMEOUT", 900),
         "CAMPAIGN_RETRY_INTERVALS": retry,
         # A batch renews its claim every 2 s; one silent for this long has died. It must exceed

@@ -32,6 +32,9 @@ from pcrm.messaging.shortlinks import link_prefix
 from pcrm.messaging.sms import SmsChannel, SmsText
 from pcrm.subscribers.models import AddressStatus, Channel, Subscriber
 
+# Texts per provider call (SENS takes 100 a request): between calls a batch renews its claim.
+PER_CALL = 500
+
 
 @dataclass(frozen=True)
 class SmsRecipient:
@@ -92,11 +95,26 @@ class SmsBatch:
         self.max_attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
 
     def run(self, recipients: list[SmsRecipient]) -> None:
-        """Build every text, send them in one call, record the outcomes; TemporarySendError
-        when some wait for another try."""
+        """Build every text, send them a provider call at a time, record the outcomes;
+        TemporarySendError when some wait for another try. Between calls the batch renews its
+        claim on the rest, so a slow provider never makes it look dead to the reconciler."""
         built = self._build_all(recipients)
-        if not built:
-            return
+        deferred = 0
+        for start in range(0, len(built), PER_CALL):
+            if start:
+                self.ledger.renew([r.message_id for r, _t in built[start:]])
+            count, stopped = self._send(built[start : start + PER_CALL])
+            deferred += count
+            if stopped:  # the provider is down or asked us to wait: the rest waits too
+                rest = [r.message_id for r, _t in built[start + PER_CALL :]]
+                self.ledger.finish_many(rest, MessageStatus.QUEUED, stopped)
+                break
+        if deferred:
+            raise TemporarySendError(f"{deferred}건이 일시적 오류로 다시 시도를 기다립니다")
+
+    def _send(self, built: list[tuple[SmsRecipient, SmsText]]) -> tuple[int, str | None]:
+        """One provider call; returns how many wait for another try, and why the batch must
+        stop if it must."""
         try:
             with self.channel.session() as session:
                 outcomes = session.send_many([text for _r, text in built])
@@ -104,7 +122,7 @@ class SmsBatch:
             reason = f"문자 발송 업체에 보낼 수 없습니다 ({error})"
             self.ledger.finish_many([r.message_id for r, _t in built], MessageStatus.QUEUED, reason)
             note_relay_failure(self.campaign_id, reason, channel=Channel.SMS)
-            return
+            return 0, reason
         pairs = list(zip((r for r, _t in built), outcomes, strict=True))
         self.ledger.sent_many(
             [(r.message_id, r.phone, o.provider_id) for r, o in pairs if isinstance(o, Accepted)]
@@ -114,13 +132,12 @@ class SmsBatch:
             self._record(r, o) for r, o in pairs if not isinstance(o, Accepted | Postponed)
         )
         if postponed:
-            self._postpone(postponed)
-        elif any(isinstance(outcome, Accepted | Uncertain) for outcome in outcomes):
+            return deferred, self._postpone(postponed)
+        if any(isinstance(outcome, Accepted | Uncertain) for outcome in outcomes):
             note_relay_working(self.campaign_id, channel=Channel.SMS)
-        if deferred:
-            raise TemporarySendError(f"{deferred}건이 일시적 오류로 다시 시도를 기다립니다")
+        return deferred, None
 
-    def _postpone(self, postponed: list[tuple[SmsRecipient, Postponed]]) -> None:
+    def _postpone(self, postponed: list[tuple[SmsRecipient, Postponed]]) -> str:
         """The provider asked us to wait (Retry-After) or stopped taking texts: back to the
         queue, attempts untouched, and the campaign's SMS wait at least as long as asked."""
         first = postponed[0][1]
@@ -129,6 +146,7 @@ class SmsBatch:
         note_relay_failure(
             self.campaign_id, reason, channel=Channel.SMS, at_least=first.retry_after
         )
+        return reason
 
     def _build_all(self, recipients: list[SmsRecipient]) -> list[tuple[SmsRecipient, SmsText]]:
         built = []

@@ -1,5 +1,6 @@
 """The SMS batch engine: claim, consent again, render with short links and the free opt-out,
-one provider call per batch, outcomes in the ledger, quiet hours kept."""
+a provider call per 500 texts (the claim on the rest renewed between), outcomes in the ledger,
+quiet hours kept."""
 
 import json
 from datetime import timedelta
@@ -140,3 +141,35 @@ def test_an_sms_provider_down_costs_nobody_an_attempt_and_the_campaign_waits(app
     send_all(campaign)
     assert {m.status for m in messages(campaign)} == {MessageStatus.SENT}
     assert sorted(sens.accepted_to) == sorted(p.phone.replace("+82", "0") for p in people)
+
+
+def test_a_batch_texts_a_provider_call_at_a_time_and_keeps_its_claim_on_the_rest(
+    app, sens, monkeypatch
+):
+    from pcrm.campaigns import sms_batches
+    from pcrm.messaging.sms import SmsSession
+
+    monkeypatch.setattr(sms_batches, "PER_CALL", 2)
+    campaign, _people = launch_sms(5)
+    long_ago = utcnow() - timedelta(hours=1)
+    send_many, calls = SmsSession.send_many, []
+
+    def slow_then_down(session, texts):
+        claimed = select(Message.claimed_at).where(Message.status == MessageStatus.SENDING)
+        calls.append((len(texts), min(db.session.scalars(claimed))))
+        # The first call takes an hour (the claims age); the provider is down for the second.
+        db.session.execute(update(Message).values(claimed_at=long_ago))
+        db.session.commit()
+        sens.down = len(calls) == 2
+        return send_many(session, texts)
+
+    monkeypatch.setattr(SmsSession, "send_many", slow_then_down)
+    send_all(campaign)
+    (first, _), (second, renewed) = calls[:2]
+    assert (first, second) == (2, 2)
+    assert renewed > long_ago  # the reconciler would have seen a live batch
+    statuses = [m.status for m in messages(campaign)]
+    assert statuses == [MessageStatus.SENT] * 2 + [MessageStatus.QUEUED] * 3
+    assert {m.attempts for m in messages(campaign)[2:]} == {0}
+    db.session.expire_all()
+    assert db.session.get(Campaign, campaign.id).waits_for_sms_provider
