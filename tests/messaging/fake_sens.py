@@ -164,11 +164,15 @@ class FakeSens:
         if message is None:
             return failure(404, "300", "Not Found")
         code = self.outcomes.get(message_id, "0")
+        public = {k: v for k, v in message.items() if not k.startswith("_")}
         if message["to"] in self.processing:
-            record = message | {"status": "PROCESSING"}
+            record = public | {"status": "PROCESSING"}
         else:
-            done = datetime.now(SEOUL).strftime("%Y-%m-%d %H:%M:%S")
-            record = message | {
+            # As SENS: a message completes once, and every read tells the same time.
+            done = message.setdefault(
+                "_completed", datetime.now(SEOUL).strftime("%Y-%m-%d %H:%M:%S")
+            )
+            record = public | {
                 "status": "COMPLETED", "statusCode": code,
                 "statusName": "success" if code == "0" else "fail",
                 "statusMessage": RESULTS[code][0] if code in RESULTS else "성공",
