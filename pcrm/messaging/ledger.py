@@ -83,7 +83,9 @@ class Ledger:
             ids = ids.with_for_update(skip_locked=True)
         stmt = (
             update(T)
-            .where(T.c.id.in_(ids))
+            # The range again outside: without it PostgreSQL may scan the whole table to join
+            # the locked ids back (a hash join, once its statistics are fresh).
+            .where(T.c.id.between(first_id, last_id), T.c.id.in_(ids))
             .values(status=SENDING, claimed_at=utcnow())
             .returning(T.c.id, T.c.subscriber_id, T.c.channel, T.c.wave)
         )
