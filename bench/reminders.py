@@ -227,7 +227,6 @@ def main() -> None:
             # The baseline before and after the wave, its mean used: a shared machine's load
             # changes during a run.
             before_s = direct(fake, base_url, outgoing, "lms") / len(outgoing)
-            time.sleep(3)  # the workers import the app; their start-up is not the wave's
             audience_s = audience_timed(wave_id)
             materialise_s, links_s, added, links = materialise_timed(wave_id)
             started = time.perf_counter()

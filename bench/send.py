@@ -145,11 +145,23 @@ def raw_rate(port: int, count: int) -> tuple[float, float]:
 
 
 def start_workers(count: int, env: dict) -> list[subprocess.Popen]:
+    """Start the workers and return once each listens on the queue: their start-up (imports,
+    several seconds on a loaded machine) is not the sending's."""
+    from redis import Redis
+    from rq import Worker
+
     command = [sys.executable, "-m", "pcrm", "worker", "--queues", "bulk", "--no-scheduler"]
-    return [
+    workers = [
         subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(count)
     ]
+    redis = Redis.from_url(env["REDIS_URL"])
+    deadline = time.monotonic() + 120
+    while len(Worker.all(connection=redis)) < count:
+        if time.monotonic() > deadline:
+            raise SystemExit("the workers did not start in two minutes")
+        time.sleep(0.1)
+    return workers
 
 
 def wait_until_sent(campaign_id: int, timeout: float) -> None:
@@ -209,7 +221,6 @@ def main() -> None:
             campaign_id = seed(args.recipients)
             raw, build_us = raw_rate(port, min(args.raw, args.recipients))
             workers = start_workers(args.workers, env)
-            time.sleep(3)  # the workers import the app; their start-up is not the campaign's
             started = time.perf_counter()
             launch_due_campaigns()
             launched = time.perf_counter()

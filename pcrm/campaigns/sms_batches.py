@@ -6,13 +6,14 @@ nothing it is offered is nobody's attempt, so the messages go back to the queue 
 waits (campaigns.backoff). An answer lost on the way counts as sent and is never sent again.
 """
 
+import time
 from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import select, update
 
 from pcrm.campaigns.backoff import note_relay_failure, note_relay_working
-from pcrm.campaigns.batches import TemporarySendError
+from pcrm.campaigns.batches import HEARTBEAT_SECONDS, TemporarySendError
 from pcrm.campaigns.templating import TemplateProblem
 from pcrm.campaigns.texting import CompiledSms
 from pcrm.db import among
@@ -99,10 +100,11 @@ class SmsBatch:
         TemporarySendError when some wait for another try. Between calls the batch renews its
         claim on the rest, so a slow provider never makes it look dead to the reconciler."""
         built = self._build_all(recipients)
-        deferred = 0
+        deferred, beat = 0, time.monotonic()
         for start in range(0, len(built), PER_CALL):
-            if start:
+            if time.monotonic() - beat >= HEARTBEAT_SECONDS:  # a write per text: not each call
                 self.ledger.renew([r.message_id for r, _t in built[start:]])
+                beat = time.monotonic()
             count, stopped = self._send(built[start : start + PER_CALL])
             deferred += count
             if stopped:  # the provider is down or asked us to wait: the rest waits too
