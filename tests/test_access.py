@@ -45,6 +45,11 @@ PUBLIC_ENDPOINTS = {
     # topics only) and other relays (HMAC-SHA256 with a shared secret, five-minute window).
     "webhooks.ses",
     "webhooks.signed_events",
+    # Residents send their opinion (rate limited) and follow it from the receipt's link, by
+    # an unguessable token (144 bits), where they may also comment (rate limited).
+    "voice.send",
+    "voice.status",
+    "voice.resident_comment",
 }
 
 
