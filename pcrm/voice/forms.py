@@ -92,6 +92,9 @@ class AssignForm(FlaskForm):
 class DirectAnswerForm(FlaskForm):
     answer = TextAreaField(_l("답변"), validators=[DataRequired(), Length(max=4000)])
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="direct", **kwargs)  # beside the officer's answer form
+
 
 class MergeForm(FlaskForm):
     into_id = IntegerField(_l("같은 내용의 의견 번호 (끝자리 숫자)"), validators=[DataRequired()])

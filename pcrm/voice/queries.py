@@ -39,7 +39,7 @@ def inbox(user: User, *, status: VoiceStatus | None = None, mine: bool = False) 
     query = visible(user)
     rows = query.subquery()
     by_status = select(rows.c.status, func.count()).group_by(rows.c.status)
-    counted = Counter(dict(db.session.execute(by_status).tuples()))
+    counted = Counter({status: n for status, n in db.session.execute(by_status)})
     if status is not None:
         query = query.where(VoiceItem.status == status)
     if mine:
