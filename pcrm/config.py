@@ -147,7 +147,7 @@ def from_environment(instance_path: Path, environ=os.environ) -> dict:
 
 
 def _due_days(text: str) -> dict[str, int]:
-    """"7" or "7,phone=3,sms_reply=3": days to answer, by default and per channel."""
+    """Days to answer ("7" or "7,phone=3,sms_reply=3"), by default and per channel."""
     days = {}
     try:
         for part in filter(None, (p.strip() for p in text.split(","))):
