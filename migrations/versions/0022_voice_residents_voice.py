@@ -2,7 +2,7 @@
 
 Revision ID: 0022
 Revises: 0019
-Create Date: 2026-11-30 22:10:08.874125
+Create Date: 2026-11-30 22:49:12.885972
 
 """
 from alembic import op
@@ -25,6 +25,7 @@ def upgrade():
     sa.Column('department_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('head', sa.Boolean(), nullable=False),
+    sa.Column('reminded_on', sa.Date(), nullable=True),
     sa.ForeignKeyConstraint(['department_id'], ['department.id'], name=op.f('fk_voice_officer_department_id_department')),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_voice_officer_user_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_voice_officer')),

@@ -4,7 +4,7 @@ from rq import get_current_job
 
 from pcrm.db import utcnow
 from pcrm.extensions import db
-from pcrm.voice import answering
+from pcrm.voice import answering, reminders
 from pcrm.voice.models import VoiceItem, VoiceStatus
 
 
@@ -31,3 +31,10 @@ def send_answer(item_id: int) -> None:
 def _failed(item: VoiceItem, reason: str) -> None:
     item.answer_error = reason[:300]
     db.session.commit()
+
+
+def remind_and_escalate() -> None:
+    """Hourly: officers' daily reminder (once a Seoul day, from 9:00) and late items escalated."""
+    now = utcnow()
+    reminders.escalate_late(now)
+    reminders.remind_officers(now)

@@ -1,7 +1,7 @@
 """Residents' voice: what a resident sent, who handles it, its answer and its trail."""
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
@@ -131,6 +131,7 @@ class VoiceOfficer(db.Model):
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     head: Mapped[bool] = mapped_column(default=False)
+    reminded_on: Mapped[date | None]  # the Seoul day of the last reminder: one a day
 
     department: Mapped[Department] = relationship()
     user: Mapped[User] = relationship()

@@ -61,3 +61,25 @@ def item_for_token(token: str) -> VoiceItem:
 def public_comments(item: VoiceItem) -> list:
     """What the resident's page shows: never a staff-only note."""
     return [comment for comment in item.comments if not comment.staff_only]
+
+
+@dataclass(frozen=True)
+class LightRow:
+    department: str
+    officer: str
+    lights: Counter
+
+
+def lights_by_officer(user: User) -> list[LightRow]:
+    """Open items' lights per department and officer (응답소's traffic light), late first."""
+    query = visible(user).where(VoiceItem.status != VoiceStatus.DONE)
+    query = query.where(VoiceItem.department_id.is_not(None))
+    rows: dict[tuple[str, str], Counter] = {}
+    now = utcnow()
+    for item in db.session.scalars(query):
+        officer = item.officer.name if item.officer else ""
+        rows.setdefault((item.department.name_ko, officer), Counter())[item_light(item, now)] += 1
+    shown = [LightRow(d, o, lights) for (d, o), lights in rows.items()]
+    return sorted(
+        shown, key=lambda r: (-r.lights[Light.LATE], -r.lights[Light.DUE_SOON], r.department)
+    )

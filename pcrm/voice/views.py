@@ -32,7 +32,8 @@ def index():
     drop_invalid(filters)
     status = VoiceStatus(filters.status.data) if filters.status.data else None
     shown = queries.inbox(current_user, status=status, mine=filters.mine.data)
-    return render_template("voice/index.html", shown=shown, filters=filters)
+    lights = queries.lights_by_officer(current_user)
+    return render_template("voice/index.html", shown=shown, filters=filters, lights=lights)
 
 
 def _assign_form(item) -> AssignForm:
