@@ -65,7 +65,7 @@ def assign(item: VoiceItem, *, user: User, department_id: int, officer_id: int |
     """Route the item to a department (and one of its named officers)."""
     _require_pr(user)
     _require(item, VoiceStatus.RECEIVED, VoiceStatus.IN_PROGRESS)
-    department = db.session.get(Department, department_id)
+    department = db.session.get(Department, department_id) if department_id else None
     if department is None:
         raise Invalid(_("부서를 골라 주세요."), field="department_id")
     named = {officer.user_id for officer in officers_of(department_id)}
