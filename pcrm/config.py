@@ -158,6 +158,17 @@ def _due_days(text: str) -> dict[str, int]:
     return {"default": 7} | days
 
 
+def _api_keys(text: str) -> dict[str, str]:
+    """ "kakao-bot:KEY,civic-app:KEY": the Open311 clients and their keys."""
+    keys = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _sep, key = part.partition(":")
+        if not key or len(key) < 16:
+            raise ConfigError("VOICE_API_KEYS must be name:key pairs, each key 16+ characters")
+        keys[name] = key
+    return keys
+
+
 def voice_settings(environ) -> dict:
     """Residents' voice: days to answer, the public form's limits."""
     return {
@@ -165,6 +176,7 @@ def voice_settings(environ) -> dict:
         "VOICE_DUE_SOON_DAYS": _int(environ, "VOICE_DUE_SOON_DAYS", 2),
         "VOICE_FORM_RATE_LIMIT": environ.get("VOICE_FORM_RATE_LIMIT", "10 per hour"),
         "VOICE_MAX_CHARS": _int(environ, "VOICE_MAX_CHARS", 4000),
+        "VOICE_API_KEYS": _api_keys(environ.get("VOICE_API_KEYS", "")),
     }
 
 

@@ -9,7 +9,7 @@ from pcrm.auth.access import roles_required
 from pcrm.auth.models import PR_OFFICE, Department
 from pcrm.extensions import db
 from pcrm.forms import drop_invalid, submit
-from pcrm.voice import handling, intake, public_views, queries  # noqa: F401  (public routes)
+from pcrm.voice import api, handling, intake, public_views, queries  # noqa: F401  (routes)
 from pcrm.voice.blueprint import bp
 from pcrm.voice.forms import (
     ActionForm,
