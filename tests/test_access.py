@@ -50,6 +50,8 @@ PUBLIC_ENDPOINTS = {
     "voice.send",
     "voice.status",
     "voice.resident_comment",
+    # ...and read the case book: cases PR staff rewrote without personal data and published.
+    "voice.cases",
     # Open311 GeoReport v2 for channel bots and civic apps: the service list is public; a
     # request is submitted and read only with an API key (VOICE_API_KEYS), JSON errors else.
     "voice.open311_services",

@@ -1,8 +1,8 @@
-"""voice: residents' voice (items from every channel, comments, the audit trail, department officers)
+"""voice: residents' voice (items from every channel, comments, the audit trail, department officers, the case book)
 
 Revision ID: 0022
 Revises: 0019
-Create Date: 2026-11-30 22:49:12.885972
+Create Date: 2026-11-30 22:57:32.669332
 
 """
 from alembic import op
@@ -60,6 +60,10 @@ def upgrade():
     sa.Column('answer_sent_at', pcrm.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('answer_error', sa.String(length=300), nullable=False),
     sa.Column('escalated_at', pcrm.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('case_title', sa.String(length=200), nullable=False),
+    sa.Column('case_text', sa.Text(), nullable=False),
+    sa.Column('published_at', pcrm.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('published_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', pcrm.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', pcrm.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['department_id'], ['department.id'], name=op.f('fk_voice_item_department_id_department')),
@@ -68,6 +72,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['field_code'], ['interest_field.code'], name=op.f('fk_voice_item_field_code_interest_field')),
     sa.ForeignKeyConstraint(['message_id'], ['message.id'], name=op.f('fk_voice_item_message_id_message')),
     sa.ForeignKeyConstraint(['officer_id'], ['user.id'], name=op.f('fk_voice_item_officer_id_user')),
+    sa.ForeignKeyConstraint(['published_by_id'], ['user.id'], name=op.f('fk_voice_item_published_by_id_user')),
     sa.ForeignKeyConstraint(['recorded_by_id'], ['user.id'], name=op.f('fk_voice_item_recorded_by_id_user')),
     sa.ForeignKeyConstraint(['subscriber_id'], ['subscriber.id'], name=op.f('fk_voice_item_subscriber_id_subscriber')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_voice_item')),
@@ -76,6 +81,7 @@ def upgrade():
     )
     with op.batch_alter_table('voice_item', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_voice_item_department_id'), ['department_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_voice_item_published_at'), ['published_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_voice_item_status'), ['status'], unique=False)
 
     op.create_table('voice_comment',
@@ -97,7 +103,7 @@ def upgrade():
     sa.Column('item_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('actor', sa.String(length=200), nullable=False),
-    sa.Column('action', sa.Enum('received', 'assigned', 'answered', 'submitted', 'returned', 'approved', 'merged', 'escalated', 'withdrawn', name='voiceaction', native_enum=False, length=30), nullable=False),
+    sa.Column('action', sa.Enum('received', 'assigned', 'answered', 'submitted', 'returned', 'approved', 'merged', 'escalated', 'withdrawn', 'published', 'unpublished', name='voiceaction', native_enum=False, length=30), nullable=False),
     sa.Column('from_status', sa.Enum('received', 'in_progress', 'approval', 'done', name='voicestatus', native_enum=False, length=30), nullable=True),
     sa.Column('to_status', sa.Enum('received', 'in_progress', 'approval', 'done', name='voicestatus', native_enum=False, length=30), nullable=False),
     sa.Column('note', sa.Text(), nullable=False),
@@ -124,6 +130,7 @@ def downgrade():
     op.drop_table('voice_comment')
     with op.batch_alter_table('voice_item', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_voice_item_status'))
+        batch_op.drop_index(batch_op.f('ix_voice_item_published_at'))
         batch_op.drop_index(batch_op.f('ix_voice_item_department_id'))
 
     op.drop_table('voice_item')

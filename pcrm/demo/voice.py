@@ -8,9 +8,9 @@ from pcrm.auth.models import Department, Role, User
 from pcrm.db import utcnow
 from pcrm.extensions import db
 from pcrm.subscribers.models import Dong
-from pcrm.voice import handling, intake
+from pcrm.voice import casebook, handling, intake
 from pcrm.voice.deadlines import due_at
-from pcrm.voice.models import Outcome, VoiceChannel, VoiceItem, VoiceOfficer
+from pcrm.voice.models import Outcome, VoiceChannel, VoiceItem, VoiceOfficer, VoiceStatus
 
 # (days ago, channel, text, dong, department index or None, how far it went, outcome)
 ITEMS = (
@@ -142,6 +142,20 @@ def _handle(item, pr, officer, step: str, outcome, first) -> None:
     return None
 
 
+def _publish_case(pr: User) -> None:
+    """One good case in the public case book, rewritten as a reviewer would."""
+    query = db.select(VoiceItem).where(VoiceItem.body.like("마을버스 배차%"))
+    bus = db.session.scalar(query.where(VoiceItem.status == VoiceStatus.DONE))
+    if bus is not None and pr is not None:
+        text = (
+            "출근 시간 마을버스 배차 간격이 20분이 넘는다는 의견을 받고, 담당 부서가 운수회사와 "
+            "협의해 오전 7~9시 배차를 12분으로 줄였습니다."
+        )
+        casebook.publish(
+            bus, user=pr, title="출근길 마을버스 배차 간격 단축", text=text, reviewed=True
+        )
+
+
 def load_voice() -> int:
     """Load the demo's voice items once; how many."""
     if db.session.scalar(db.select(VoiceOfficer.id).limit(1)):
@@ -161,5 +175,6 @@ def load_voice() -> int:
         if item.answered_at is not None:
             item.answered_at = item.created_at + timedelta(days=min(days, 9) - 1, hours=5)
     handling.add_comment(first, user=pr, body="교통행정과와 신호 주기 협의 중", staff_only=True)
+    _publish_case(pr)
     db.session.commit()
     return len(ITEMS)

@@ -7,6 +7,7 @@ from wtforms import (
     BooleanField,
     EmailField,
     SelectField,
+    StringField,
     TelField,
     TextAreaField,
     URLField,
@@ -140,3 +141,13 @@ class InboxFilter(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.status.choices = [("", _l("전체"))] + [(s.value, labels.label(s)) for s in STEPS]
+
+
+class CaseForm(FlaskForm):
+    """A case for the public case book, rewritten by a person without personal data."""
+
+    title = StringField(_l("사례 제목"), validators=[DataRequired(), Length(max=200)])
+    text = TextAreaField(
+        _l("사례 내용 (이름·연락처·주소를 지운 글)"), validators=[DataRequired(), Length(max=8000)]
+    )
+    reviewed = BooleanField(_l("개인정보(이름, 번호, 주소)를 모두 지웠음을 확인했습니다"))

@@ -11,6 +11,7 @@ from pcrm import labels
 from pcrm.auth.models import Department, User
 from pcrm.db import TimestampMixin, str_enum, utcnow
 from pcrm.extensions import db
+from pcrm.subscribers.models import InterestField
 
 
 class VoiceChannel(enum.StrEnum):
@@ -105,6 +106,8 @@ class VoiceAction(enum.StrEnum):
     MERGED = "merged"
     ESCALATED = "escalated"
     WITHDRAWN = "withdrawn"
+    PUBLISHED = "published"  # in the public case book
+    UNPUBLISHED = "unpublished"
 
 
 ACTION_LABELS = labels.register(
@@ -118,6 +121,8 @@ ACTION_LABELS = labels.register(
         VoiceAction.MERGED: _l("중복 병합"),
         VoiceAction.ESCALATED: _l("기한 초과 보고"),
         VoiceAction.WITHDRAWN: _l("주민 철회"),
+        VoiceAction.PUBLISHED: _l("사례집 게재"),
+        VoiceAction.UNPUBLISHED: _l("사례집 게재 취소"),
     }
 )
 
@@ -169,9 +174,15 @@ class VoiceItem(TimestampMixin, db.Model):
     answer_sent_at: Mapped[datetime | None]
     answer_error: Mapped[str] = mapped_column(String(300), default="")
     escalated_at: Mapped[datetime | None]
+    # The public case book: a title and a text a person wrote with the personal data removed.
+    case_title: Mapped[str] = mapped_column(String(200), default="")
+    case_text: Mapped[str] = mapped_column(Text, default="")
+    published_at: Mapped[datetime | None] = mapped_column(index=True)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     department: Mapped[Department | None] = relationship()
     officer: Mapped[User | None] = relationship(foreign_keys=[officer_id])
+    field: Mapped[InterestField | None] = relationship()
     comments: Mapped[list["VoiceComment"]] = relationship(
         back_populates="item", order_by="VoiceComment.id", cascade="all, delete-orphan"
     )

@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 from pcrm.auth.access import public
 from pcrm.extensions import limiter
 from pcrm.forms import submit
-from pcrm.voice import handling, intake, queries
+from pcrm.inputs import page_number
+from pcrm.voice import casebook, handling, intake, queries
 from pcrm.voice.blueprint import bp
 from pcrm.voice.forms import CommentForm, VoiceForm
 from pcrm.voice.models import STEPS, VoiceChannel
@@ -65,3 +66,11 @@ def resident_comment(token: str):
     if added is None:
         flash(_("덧글을 적어 주세요 (2,000자까지)."), "error")
     return redirect(url_for("voice.status", token=token) + "#comments")
+
+
+@bp.get("/cases")
+@public
+def cases():
+    """The case book: residents' messages and how the district answered them."""
+    shown = casebook.published(page_number())
+    return render_template("voice/cases.html", shown=shown)

@@ -9,12 +9,13 @@ from pcrm.auth.access import roles_required
 from pcrm.auth.models import PR_OFFICE, Department
 from pcrm.extensions import db
 from pcrm.forms import drop_invalid, submit
-from pcrm.voice import api, handling, intake, public_views, queries  # noqa: F401  (routes)
+from pcrm.voice import api, casebook, handling, intake, public_views, queries  # noqa: F401
 from pcrm.voice.blueprint import bp
 from pcrm.voice.forms import (
     ActionForm,
     AnswerForm,
     AssignForm,
+    CaseForm,
     DirectAnswerForm,
     InboxFilter,
     MergeForm,
@@ -182,3 +183,34 @@ def _recorded(form: RecordForm) -> intake.Intake:
         source_url=form.source_url.data or "", field_code=form.field_code.data or None,
         dong_id=form.dong_id.data, email=form.email.data or None, phone=form.phone.data or None,
     )  # fmt: skip
+
+
+@bp.route("/inbox/<int:item_id>/case", methods=["GET", "POST"])
+@roles_required(*PR_OFFICE)
+def case(item_id: int):
+    """Put a good case in the public case book, rewritten without personal data."""
+    item = handling.item_for(current_user, item_id)
+    form = CaseForm()
+    if request.method == "GET":
+        form.title.data = item.case_title
+        form.text.data = item.case_text or casebook.draft(item)
+    use_case = lambda: casebook.publish(  # noqa: E731
+        item, user=current_user, title=form.title.data, text=form.text.data,
+        reviewed=form.reviewed.data,
+    )  # fmt: skip
+    if submit(form, use_case) is not None:
+        flash(_("사례집에 실었습니다."), "success")
+        return redirect(url_for("voice.show", item_id=item.id))
+    flagged = casebook.flags(form.text.data or "")
+    return render_template("voice/case.html", item=item, form=form, flagged=flagged)
+
+
+@bp.post("/inbox/<int:item_id>/case/remove")
+@roles_required(*PR_OFFICE)
+def unpublish(item_id: int):
+    """Take a case out of the case book."""
+
+    def use_case(item, form):
+        casebook.unpublish(item, user=current_user)
+
+    return _act(item_id, ActionForm, use_case, _("사례집에서 내렸습니다."))

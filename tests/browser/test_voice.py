@@ -51,5 +51,6 @@ def test_a_message_goes_from_the_public_form_to_its_answer(
     resident.get_by_label("덧글").fill("고맙습니다.")
     resident.get_by_role("button", name="덧글 남기기").click()
     expect(resident.get_by_text("고맙습니다.")).to_be_visible()
-    assert_accessible(phone_page, ("/voice", status_url))
-    assert_accessible(staff, ("/inbox", f"/inbox/{item.id}", "/inbox/new"))
+    assert_accessible(phone_page, ("/voice", status_url, "/cases"))
+    staff_pages = ("/inbox", f"/inbox/{item.id}", f"/inbox/{item.id}/case", "/inbox/new")
+    assert_accessible(staff, staff_pages)

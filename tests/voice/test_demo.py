@@ -18,3 +18,4 @@ def test_the_demo_has_items_in_every_state_department_and_channel(app, client, s
     sign_in(Role.PR, email="reviewer@example.kr")
     page = client.get("/inbox").get_data(as_text=True)
     assert "기한 초과" in page and "결재중" in page and "이메일 답장" in page
+    assert "출근길 마을버스 배차 간격 단축" in client.get("/cases").get_data(as_text=True)
