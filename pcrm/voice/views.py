@@ -1,16 +1,27 @@
 """Staff pages of residents' voice: the inbox, an item with its triage, answer and trail, and
 items recorded from other channels. Officers see their own department's items only."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from pcrm.auth.access import roles_required
 from pcrm.auth.models import PR_OFFICE, Department
+from pcrm.db import utcnow
 from pcrm.extensions import db
 from pcrm.forms import drop_invalid, submit
-from pcrm.voice import api, casebook, handling, intake, public_views, queries  # noqa: F401
+from pcrm.inputs import query_int
+from pcrm.voice import (  # noqa: F401  (api, public_views: their routes)
+    api,
+    casebook,
+    handling,
+    intake,
+    public_views,
+    queries,
+    reports,
+)
 from pcrm.voice.blueprint import bp
+from pcrm.voice.deadlines import SEOUL
 from pcrm.voice.forms import (
     ActionForm,
     AnswerForm,
@@ -214,3 +225,33 @@ def unpublish(item_id: int):
         casebook.unpublish(item, user=current_user)
 
     return _act(item_id, ActionForm, use_case, _("사례집에서 내렸습니다."))
+
+
+def _report_args() -> tuple[int, str]:
+    year = query_int("year", utcnow().astimezone(SEOUL).year)
+    if not 2000 <= year <= 2100:
+        year = utcnow().astimezone(SEOUL).year
+    grouping = request.args.get("by", "month")
+    return year, grouping if grouping in reports.GROUPINGS else "month"
+
+
+@bp.get("/inbox/report")
+def report():
+    """The figures: by month, department, channel or officer, with the late rate."""
+    year, grouping = _report_args()
+    rows, total = reports.report(current_user, year=year, grouping=grouping)
+    return render_template(
+        "voice/report.html", rows=rows, total=total, year=year, grouping=grouping,
+        groupings=reports.GROUPINGS, columns=reports.COLUMNS, cells=reports.cells,
+    )  # fmt: skip
+
+
+@bp.get("/inbox/report.<fmt>")
+def report_file(fmt: str):
+    """The same figures as CSV or XLSX."""
+    if fmt not in reports.FORMATS:
+        return redirect(url_for("voice.report"))
+    year, grouping = _report_args()
+    name, mimetype, body = reports.export(current_user, year=year, grouping=grouping, fmt=fmt)
+    headers = {"Content-Disposition": f"attachment; filename={name}"}
+    return Response(body, mimetype=mimetype, headers=headers)

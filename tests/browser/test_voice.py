@@ -53,4 +53,5 @@ def test_a_message_goes_from_the_public_form_to_its_answer(
     expect(resident.get_by_text("고맙습니다.")).to_be_visible()
     assert_accessible(phone_page, ("/voice", status_url, "/cases"))
     staff_pages = ("/inbox", f"/inbox/{item.id}", f"/inbox/{item.id}/case", "/inbox/new")
+    staff_pages += ("/inbox/report?by=department",)
     assert_accessible(staff, staff_pages)
