@@ -176,6 +176,7 @@ def voice_settings(environ) -> dict:
         "VOICE_DUE_SOON_DAYS": _int(environ, "VOICE_DUE_SOON_DAYS", 2),
         "VOICE_FORM_RATE_LIMIT": environ.get("VOICE_FORM_RATE_LIMIT", "10 per hour"),
         "VOICE_MAX_CHARS": _int(environ, "VOICE_MAX_CHARS", 4000),
+        "VOICE_CONTACT_RETENTION_DAYS": _int(environ, "VOICE_CONTACT_RETENTION_DAYS", 365),
         "VOICE_API_KEYS": _api_keys(environ.get("VOICE_API_KEYS", "")),
     }
 

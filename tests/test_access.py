@@ -50,6 +50,7 @@ PUBLIC_ENDPOINTS = {
     "voice.send",
     "voice.status",
     "voice.resident_comment",
+    "voice.withdraw",
     # ...and read the case book: cases PR staff rewrote without personal data and published.
     "voice.cases",
     # Open311 GeoReport v2 for channel bots and civic apps: the service list is public; a

@@ -4,7 +4,7 @@ from rq import get_current_job
 
 from pcrm.db import utcnow
 from pcrm.extensions import db
-from pcrm.voice import answering, reminders
+from pcrm.voice import answering, privacy, reminders
 from pcrm.voice.models import VoiceItem, VoiceStatus
 
 
@@ -38,3 +38,8 @@ def remind_and_escalate() -> None:
     now = utcnow()
     reminders.escalate_late(now)
     reminders.remind_officers(now)
+
+
+def erase_old_contacts() -> None:
+    """Daily: residents' contact details past their retention period after closing."""
+    privacy.erase_old_contacts(utcnow())

@@ -81,6 +81,7 @@ class Outcome(enum.StrEnum):
     REFUSED = "refused"  # 불가, with the reason
     LONG_TERM = "long_term"  # 장기 추진
     MERGED = "merged"  # a duplicate of another item, answered there
+    WITHDRAWN = "withdrawn"  # the resident took it back
 
 
 OUTCOME_LABELS = labels.register(

@@ -8,9 +8,9 @@ from pcrm.auth.access import public
 from pcrm.extensions import limiter
 from pcrm.forms import submit
 from pcrm.inputs import page_number
-from pcrm.voice import casebook, handling, intake, queries
+from pcrm.voice import casebook, handling, intake, privacy, queries
 from pcrm.voice.blueprint import bp
-from pcrm.voice.forms import CommentForm, VoiceForm
+from pcrm.voice.forms import ActionForm, CommentForm, VoiceForm
 from pcrm.voice.models import STEPS, VoiceChannel
 
 
@@ -48,7 +48,7 @@ def status(token: str):
     """Where the item stands, its answer, and the comments between resident and officer."""
     item = queries.item_for_token(token)
     return render_template(
-        "voice/status.html", item=item, steps=STEPS, form=CommentForm(),
+        "voice/status.html", item=item, steps=STEPS, form=CommentForm(), action=ActionForm(),
         comments=queries.public_comments(item),
     )  # fmt: skip
 
@@ -74,3 +74,16 @@ def cases():
     """The case book: residents' messages and how the district answered them."""
     shown = casebook.published(page_number())
     return render_template("voice/cases.html", shown=shown)
+
+
+@bp.post("/v/<token>/withdraw")
+@public
+@limiter.limit(_form_limit)
+def withdraw(token: str):
+    """The resident withdraws the item; their contact details are erased at once."""
+    item = queries.item_for_token(token)
+    if submit(ActionForm(), lambda: privacy.withdraw(item) or True):
+        flash(_("의견을 철회했습니다. 남기신 연락처는 지웠습니다."), "success")
+    else:
+        flash(_("이미 처리를 마친 의견은 철회할 수 없습니다."), "error")
+    return redirect(url_for("voice.status", token=token))
