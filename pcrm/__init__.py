@@ -71,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
     from pcrm.subscribers.views import bp as subscribers
     from pcrm.surveys.views import bp as surveys
     from pcrm.tracking.views import bp as tracking
+    from pcrm.voice.views import bp as voice
 
     for blueprint in (
         auth,
@@ -86,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
         bounces,
         webhooks,
         returned_mail,
+        voice,
     ):
         app.register_blueprint(blueprint)
     if app.config["LOCAL_MODE"]:

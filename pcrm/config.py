@@ -107,6 +107,7 @@ def from_environment(instance_path: Path, environ=os.environ) -> dict:
         **sms_settings(environ),
         **bounce_settings(environ),
         **bounce_intake_settings(environ),
+        **voice_settings(environ),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _flag(environ.get("SESSION_COOKIE_SECURE"), mode == "production"),
@@ -142,6 +143,41 @@ def from_environment(instance_path: Path, environ=os.environ) -> dict:
         "IMPORT_MAX_ROWS": _int(environ, "IMPORT_MAX_ROWS", 200_000),
         "IMPORT_MAX_COLUMNS": _int(environ, "IMPORT_MAX_COLUMNS", 100),
         "WTF_CSRF_TIME_LIMIT": None,
+    }
+
+
+def _due_days(text: str) -> dict[str, int]:
+    """Days to answer ("7" or "7,phone=3,sms_reply=3"), by default and per channel."""
+    days = {}
+    try:
+        for part in filter(None, (p.strip() for p in text.split(","))):
+            name, _sep, value = part.rpartition("=")
+            days[name.strip() or "default"] = int(value)
+    except ValueError:
+        raise ConfigError(f"VOICE_DUE_DAYS must be days like 7,phone=3, not {text!r}") from None
+    return {"default": 7} | days
+
+
+def _api_keys(text: str) -> dict[str, str]:
+    """ "kakao-bot:KEY,civic-app:KEY": the Open311 clients and their keys."""
+    keys = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _sep, key = part.partition(":")
+        if not key or len(key) < 16:
+            raise ConfigError("VOICE_API_KEYS must be name:key pairs, each key 16+ characters")
+        keys[name] = key
+    return keys
+
+
+def voice_settings(environ) -> dict:
+    """Residents' voice: days to answer, the public form's limits."""
+    return {
+        "VOICE_DUE_DAYS": _due_days(environ.get("VOICE_DUE_DAYS", "7")),
+        "VOICE_DUE_SOON_DAYS": _int(environ, "VOICE_DUE_SOON_DAYS", 2),
+        "VOICE_FORM_RATE_LIMIT": environ.get("VOICE_FORM_RATE_LIMIT", "10 per hour"),
+        "VOICE_MAX_CHARS": _int(environ, "VOICE_MAX_CHARS", 4000),
+        "VOICE_CONTACT_RETENTION_DAYS": _int(environ, "VOICE_CONTACT_RETENTION_DAYS", 365),
+        "VOICE_API_KEYS": _api_keys(environ.get("VOICE_API_KEYS", "")),
     }
 
 

@@ -19,3 +19,4 @@ from pcrm.subscribers.models import (  # noqa: F401
     SubscriberNotice,
 )
 from pcrm.surveys.models import Answer, Choice, Question, Response, Section, Survey  # noqa: F401
+from pcrm.voice.models import VoiceComment, VoiceItem, VoiceOfficer, VoiceTransition  # noqa: F401

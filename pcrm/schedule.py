@@ -30,6 +30,7 @@ def _jobs() -> list[PeriodicJob]:
     )
     from pcrm.replies.optouts import sync_opt_out_list
     from pcrm.subscribers.jobs import purge_expired_records
+    from pcrm.voice.jobs import erase_old_contacts, remind_and_escalate
 
     return [
         PeriodicJob(launch_due_campaigns, interval=15, queue=URGENT),
@@ -40,6 +41,8 @@ def _jobs() -> list[PeriodicJob]:
         PeriodicJob(poll_bounce_mailbox, interval=60),  # off while BOUNCE_IMAP_HOST is unset
         PeriodicJob(purge_expired_records, DAY),  # access log past two years, old import files
         PeriodicJob(purge_raw_evidence, DAY),  # returned mail's raw bytes past their keep
+        PeriodicJob(remind_and_escalate, interval=3600),  # residents' voice deadlines
+        PeriodicJob(erase_old_contacts, DAY),  # residents' voice contacts past their keep
     ]
 
 

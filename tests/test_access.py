@@ -45,6 +45,19 @@ PUBLIC_ENDPOINTS = {
     # topics only) and other relays (HMAC-SHA256 with a shared secret, five-minute window).
     "webhooks.ses",
     "webhooks.signed_events",
+    # Residents send their opinion (rate limited) and follow it from the receipt's link, by
+    # an unguessable token (144 bits), where they may also comment (rate limited).
+    "voice.send",
+    "voice.status",
+    "voice.resident_comment",
+    "voice.withdraw",
+    # ...and read the case book: cases PR staff rewrote without personal data and published.
+    "voice.cases",
+    # Open311 GeoReport v2 for channel bots and civic apps: the service list is public; a
+    # request is submitted and read only with an API key (VOICE_API_KEYS), JSON errors else.
+    "voice.open311_services",
+    "voice.open311_submit",
+    "voice.open311_request",
 }
 
 

@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from pcrm.bounces import matching, parsing, policy
+from pcrm.bounces.handover import hand_over_replies
 from pcrm.bounces.models import InboundMail, InboundState
 from pcrm.bounces.report import BounceKind, Report
 from pcrm.extensions import db
@@ -47,7 +48,9 @@ def ingest_many(raws: Sequence[bytes], *, source: str, dry_run: bool = False) ->
         return [
             Ingested(r, None, message_ids=tuple(m.id for _, m in _pairs(r, known))) for r in reports
         ]
-    return _record(raws, reports, source, max_bytes)
+    results = _record(raws, reports, source, max_bytes)
+    hand_over_replies(results)  # a person's reply goes on to residents' voice
+    return results
 
 
 def ingest_report(report: Report, *, raw: bytes, source: str) -> Ingested:

@@ -24,6 +24,7 @@ VERP = re.compile(r"bounces\+" + LOCAL_TAG, re.IGNORECASE)
 OUR_ADDRESS = re.compile(r"(?:bounces|unsubscribe)\+" + LOCAL_TAG, re.IGNORECASE)
 MESSAGE_ID = re.compile(r"^[ \t>]*Message-ID:[ \t]*\n?[ \t]*(<[^<>\s]+>)", re.IGNORECASE | re.M)
 # Control bytes that mail text never holds (tab, LF, VT, FF and CR are allowed).
+PERSON_REPLY = "일반 회신 (반송 아님)"  # what a person wrote back: residents' voice takes it
 CONTROL_BYTES = bytes([*range(9), *range(14, 32)])
 ENVELOPE = ("X-Original-To", "Delivered-To", "Envelope-To", "X-Envelope-To", "To", "Return-Path")
 
@@ -90,7 +91,7 @@ def _free_text(message: Message, text: str, context: dict) -> Report:
         subject
     )
     if not from_mailer and (why_not or not signs.bounce_subject(subject)):
-        return Report(BounceKind.NONE, why=why_not or "일반 회신 (반송 아님)", **context)
+        return Report(BounceKind.NONE, why=why_not or PERSON_REPLY, **context)
     delayed = signs.delay_subject(subject)
     failures = free_text_failures(message, text, delayed=delayed)
     if not failures:

@@ -26,6 +26,7 @@ MENU = (
     MenuItem("surveys.index", _l("설문"), EVERYONE),
     MenuItem("campaigns.index", _l("캠페인"), EVERYONE),
     MenuItem("replies.index", _l("문자 답장"), PR_OFFICE),
+    MenuItem("voice.index", _l("주민 의견"), EVERYONE),
     MenuItem("reports.index", _l("보고서"), EVERYONE),
     MenuItem("returned_mail.index", _l("반송 메일"), PR_OFFICE),
     MenuItem("admin.users", _l("관리"), (Role.ADMIN,)),

@@ -21,6 +21,8 @@ from pcrm.replies.optouts import revoke_sms_consent
 from pcrm.subscribers.addresses import normalise_phone
 from pcrm.subscribers.models import Channel, ConsentSource, Subscriber
 from pcrm.subscribers.service import record_view
+from pcrm.voice import service as voice
+from pcrm.voice.models import VoiceChannel
 
 
 def _fingerprint(phone: str, text: str, received_at: datetime) -> str:
@@ -72,6 +74,11 @@ def record_reply(*, phone: str, text: str, received_at: datetime, source: str) -
     except IntegrityError:  # the same reply, posted twice at once: the other one was kept
         db.session.rollback()
         return db.session.scalar(select(SmsReply).where(SmsReply.fingerprint == fingerprint))
+    if not reply.opt_out:  # what a resident wrote back goes on to residents' voice
+        voice.hand_over(
+            origin=f"sms:{reply.id}", channel=VoiceChannel.SMS_REPLY, body=text, phone=number,
+            message=message,
+        )  # fmt: skip
     return reply
 
 
