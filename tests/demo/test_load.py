@@ -137,7 +137,6 @@ def test_the_sent_demo_messages_have_short_links_that_resolve(demo, client):
     assert response.headers["Location"] == f"http://pcrm.test/s/{link.message.token}"
 
 
-
 def test_the_demo_shows_staff_mail_a_request_notice_and_an_invitation(demo):
     notices = list(db.session.scalars(db.select(StaffNotice)))
     assert notices and all("[PCRM] 검토 요청" in n.subject for n in notices)
