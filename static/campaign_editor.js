@@ -46,9 +46,9 @@
 
   var panel = document.getElementById("mail-preview");
   var status = document.getElementById("preview-status");
-  var previewButton = grid.querySelector(".preview-button");
+  var previewButton = form.querySelector(".preview-button");
   if (!panel || !window.fetch || !window.FormData) { return; }
-  if (previewButton) { previewButton.hidden = true; }
+  if (previewButton) { previewButton.remove(); }
   var url = grid.getAttribute("data-preview-url");
   var pending = null;
   var sequence = 0;
