@@ -45,13 +45,15 @@
   }
 
   var panel = document.getElementById("mail-preview");
-  var status = document.getElementById("preview-status");
   var previewButton = form.querySelector(".preview-button");
   if (!panel || !window.fetch || !window.FormData) { return; }
   if (previewButton) { previewButton.remove(); }
   var url = grid.getAttribute("data-preview-url");
   var pending = null;
   var sequence = 0;
+  var shown = null;
+  // What the e-mail is made of; typing an SMS text or a date leaves the preview alone.
+  var MAIL_FIELDS = ["subject", "body", "kind", "project_id", "field_code"];
 
   function refresh() {
     var mine = ++sequence;
@@ -63,14 +65,15 @@
     })
       .then(function (response) { return response.ok ? response.text() : null; })
       .then(function (html) {
-        if (html === null || mine !== sequence) { return; }
+        if (html === null || mine !== sequence || html === shown) { return; }
+        shown = html;
         panel.innerHTML = html;
-        if (status) { status.textContent = panel.getAttribute("data-updated") || ""; }
       })
       .catch(function () { /* the preview stays as it was */ });
   }
 
-  function later() {
+  function later(event) {
+    if (MAIL_FIELDS.indexOf(event.target.name) < 0) { return; }
     clearTimeout(pending);
     pending = setTimeout(refresh, 500);
   }

@@ -116,3 +116,12 @@ def test_resending_makes_the_old_link_stop_and_revoking_stops_the_new(
 
 def test_a_made_up_link_is_a_plain_404(client, app):
     assert client.get("/welcome/" + "x" * 43).status_code == 404
+
+
+def test_the_invitation_job_sends_once(app, smtp_server, invited):
+    from pcrm.auth.jobs import send_invitation
+
+    invitation = db.session.scalar(select(StaffInvitation))
+    send_invitation(invitation.id)
+    send_invitation(invitation.id)
+    assert len(smtp_server) == 1  # the fixture's e-mail, and nothing more

@@ -154,3 +154,24 @@ def test_no_notice_is_owed_when_nothing_moved(office):
     db.session.rollback()
     assert db.session.scalar(select(db.func.count()).select_from(StaffNotice)) == 2
     assert campaign.status is CampaignStatus.REQUESTED
+
+
+def test_an_address_refused_for_good_ends_the_notice_failed_and_the_sweep_leaves_it(
+    app, office, monkeypatch
+):
+    relay = Relay()
+    relay.refuse_all = "550 5.1.1 no such user"
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", relay.up())
+    try:
+        service.request_review(office["campaign"], actor=office["clerk"])
+        _work(app)
+        db.session.execute(update(StaffNotice).values(created_at=utcnow() - timedelta(hours=1)))
+        db.session.commit()
+        resend_owed_staff_mail()
+        _work(app)
+    finally:
+        relay.down()
+    notices = list(db.session.scalars(select(StaffNotice)))
+    assert all(n.failed_at is not None and "550" in n.failure for n in notices)
+    assert relay.received == []
