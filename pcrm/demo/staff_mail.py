@@ -35,7 +35,10 @@ def _request_notices() -> None:
 def _invited_officer() -> None:
     if db.session.scalar(select(User).where(User.email == INVITED)) is not None:
         return
-    department = db.session.scalar(select(Department).order_by(Department.id).limit(1))
+    # A department's new officer (the PR office's own department is not one of them).
+    department = db.session.scalar(
+        select(Department).where(Department.name_ko == "교통행정과")
+    ) or db.session.scalar(select(Department).order_by(Department.id.desc()).limit(1))
     admin = db.session.scalar(select(User).where(User.role == Role.ADMIN).limit(1))
     invitations.create_invited_user(
         actor=admin, email=INVITED, name="신규 직원", role=Role.DEPARTMENT, department=department
