@@ -62,6 +62,7 @@ def register_blueprints(app: Flask) -> None:
     from pcrm.bounces.mail_views import bp as returned_mail
     from pcrm.bounces.views import bp as bounces
     from pcrm.bounces.webhooks import bp as webhooks
+    from pcrm.campaigns.editor_views import bp as campaign_editor
     from pcrm.campaigns.views import bp as campaigns
     from pcrm.health.views import bp as health
     from pcrm.main.views import bp as main
@@ -82,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
         subscribers,
         surveys,
         campaigns,
+        campaign_editor,
         replies,
         tracking,
         bounces,

@@ -15,7 +15,7 @@ MASK = "***"
 # The routes whose first argument is a token, a short-link code or an unguessable slug
 # (tests/test_logs.py checks every such route of the URL map is matched here).
 _TOKEN_PATH = re.compile(
-    r"(?P<prefix>/(?:s|o|c|u|p|r|v|preferences|join/confirm|join/phone|survey)/)"
+    r"(?P<prefix>/(?:s|o|c|u|p|r|v|preferences|join/confirm|join/phone|survey|welcome)/)"
     r"(?P<token>[^/?#\s\"]+?)(?P<suffix>\.gif)?(?=[/?#\s\"]|$)"
 )
 _QUERY = re.compile(r"\?(?P<query>[^\s#\"]*)")

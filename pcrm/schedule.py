@@ -21,6 +21,7 @@ DAY = 24 * 3600
 
 def _jobs() -> list[PeriodicJob]:
     # Imported when called: job modules pull in every domain's models and services.
+    from pcrm.auth.jobs import resend_owed_staff_mail
     from pcrm.bounces.jobs import poll_bounce_mailbox, purge_raw_evidence
     from pcrm.campaigns.delivery import poll_delivery_results
     from pcrm.campaigns.jobs import (
@@ -43,6 +44,7 @@ def _jobs() -> list[PeriodicJob]:
         PeriodicJob(purge_raw_evidence, DAY),  # returned mail's raw bytes past their keep
         PeriodicJob(remind_and_escalate, interval=3600),  # residents' voice deadlines
         PeriodicJob(erase_old_contacts, DAY),  # residents' voice contacts past their keep
+        PeriodicJob(resend_owed_staff_mail, interval=300),  # what a dead relay left owed
     ]
 
 

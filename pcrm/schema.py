@@ -36,10 +36,12 @@ def ensure_migrated() -> None:
         return
     pending = pending_revisions()
     if pending:
-        raise SchemaNotMigrated(
+        error = SchemaNotMigrated(
             "The database is not migrated to this version of PCRM "
             f"(missing {', '.join(sorted(pending))}). Run `pcrm db upgrade`."
         )
+        error.pending = tuple(sorted(pending))
+        raise error
     current_app.config["_SCHEMA_CURRENT"] = True
 
 

@@ -9,6 +9,9 @@ PUBLIC_ENDPOINTS = {
     "auth.login",
     "auth.login_code",  # the second step of signing in: a pending sign-in in the session
     "main.set_language",
+    # A new staff member sets their own password from the invitation's link (256 random bits,
+    # expiring, used once; wrong attempts rate limited).
+    "auth.accept_invitation",
     # Residents answer from the token in their invitation, or from the survey's public link
     # (an unguessable slug, for social media), and read results staff chose to publish.
     "surveys.respond",

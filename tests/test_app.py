@@ -101,7 +101,7 @@ def test_a_database_that_is_not_migrated_gets_a_clear_503(make_app, empty_databa
     assert health.status_code == 503
     (head,) = ScriptDirectory(str(ROOT / "migrations")).get_heads()  # one line of migrations
     assert health.json["database"]["pending_migrations"] == [head]
-    assert f"missing {head}" in response.text
+    assert f"빠진 단계: {head}" in response.text and "The database" not in response.text
 
 
 def test_commands_on_a_database_that_is_not_migrated_say_so(tmp_path, empty_database):
@@ -152,3 +152,24 @@ def test_the_deployment_guide_explains_every_environment_variable():
     assert {"SECRET_KEY", "DATABASE_URL", "PCRM_INSTANCE_PATH", "MAIL_PORT"} <= names
     guide = (ROOT / "docs" / "deployment.md").read_text()
     assert sorted(name for name in names if f"`{name}`" not in guide) == []
+
+
+def test_a_server_error_is_explained_in_the_visitors_language(app, make_app):
+    from pcrm.auth.access import public
+
+    failing = make_app(PROPAGATE_EXCEPTIONS=False)  # on the database `app` migrated
+
+    @public
+    def broken():
+        raise RuntimeError("a bug")
+
+    failing.add_url_rule("/broken", "broken", broken)
+    client = failing.test_client()
+    korean = client.get("/broken")
+    assert korean.status_code == 500
+    assert "일시적인 오류가 생겼습니다" in korean.text and "공보담당관에 알려 주세요" in korean.text
+    assert "Internal Server Error" not in korean.text and "a bug" not in korean.text
+    english = client.get("/broken?lang=en")
+    assert "Internal Server Error" not in english.text and "went wrong" in english.text
+    refused = client.delete("/login")
+    assert refused.status_code == 405 and "Method Not Allowed" not in refused.text

@@ -41,21 +41,20 @@ class StaffForm(FlaskForm):
             "role": Role(self.role.data),
             "department": self.chosen_department(),
             "active": self.active.data,
-            "password": self.password.data or None,
+            "password": self.password.data or None if self.password else None,
         }
 
 
 class NewStaffForm(StaffForm):
+    """A new account: no password (its owner chooses one from the invitation e-mail)."""
+
     email = EmailField(_l("이메일"), validators=[DataRequired(), EmailAddress(), Length(max=254)])
-    password = PasswordField(
-        _l("비밀번호"),
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
-    )
+    password = None
 
     def account(self) -> dict:
-        """The fields create_user takes (a new account is always active)."""
+        """The fields create_invited_user takes (a new account is always active)."""
         fields = super().account()
-        del fields["active"]
+        del fields["active"], fields["password"]
         return fields | {"email": self.email.data}
 
 

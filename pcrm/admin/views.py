@@ -5,9 +5,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from pcrm.admin.forms import NO_DEPARTMENT, DepartmentForm, NewStaffForm, StaffForm
-from pcrm.auth import service
+from pcrm.auth import invitations, service
 from pcrm.auth.access import roles_required
 from pcrm.auth.models import Department, Role, User
+from pcrm.errors import DomainError
 from pcrm.extensions import db
 from pcrm.forms import submit
 
@@ -26,10 +27,18 @@ def users():
 def new_user():
     """Create a staff account."""
     form = NewStaffForm()
-    user = submit(form, lambda: service.create_user(**form.account()))
+    user = submit(
+        form, lambda: invitations.create_invited_user(actor=current_user, **form.account())
+    )
     if user is not None:
-        flash(_("%(name)s 님의 계정을 만들었습니다.", name=user.name), "success")
-        return redirect(url_for("admin.users"))
+        message = _(
+            "%(name)s 님의 계정을 만들고 %(email)s(으)로 초대 메일을 보냈습니다. "
+            "받은 링크에서 직접 비밀번호를 정합니다.",
+            name=user.name,
+            email=user.email,
+        )
+        flash(message, "success")
+        return redirect(url_for("admin.edit_user", user_id=user.id))
     return render_template("admin/user_form.html", form=form, user=None)
 
 
@@ -43,8 +52,47 @@ def edit_user(user_id: int):
     if changed is not None:
         flash(_("%(name)s 님의 계정을 저장했습니다.", name=user.name), "success")
         return redirect(url_for("admin.users"))
-    sessions = service.open_sessions(user)
-    return render_template("admin/user_form.html", form=form, user=user, sessions=sessions)
+    invitation = invitations.latest(user)
+    return render_template(
+        "admin/user_form.html",
+        form=form,
+        user=user,
+        sessions=service.open_sessions(user),
+        invitation=invitation,
+        link_state=invitations.state(invitation),
+    )
+
+
+@bp.post("/users/<int:user_id>/invitation")
+@roles_required(Role.ADMIN)
+def resend_invitation(user_id: int):
+    """A new invitation link by e-mail (the earlier one stops working)."""
+    user = db.get_or_404(User, user_id)
+    act = lambda: invitations.invite(user, actor=current_user)  # noqa: E731
+    if _act(act):
+        flash(_("%(email)s(으)로 새 초대 메일을 보냈습니다.", email=user.email), "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/invitation/revoke")
+@roles_required(Role.ADMIN)
+def revoke_invitation(user_id: int):
+    """Take the open invitation link back: it stops working at once."""
+    user = db.get_or_404(User, user_id)
+    if _act(lambda: invitations.revoke(user)):
+        flash(_("%(name)s 님의 초대 링크를 취소했습니다.", name=user.name), "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+def _act(use_case) -> bool:
+    """Run a use case behind a bare button (CSRFProtect checks every POST); a refusal is
+    flashed."""
+    try:
+        use_case()
+    except DomainError as refusal:
+        flash(refusal.message, "error")
+        return False
+    return True
 
 
 @bp.post("/users/<int:user_id>/sessions/end")

@@ -1,9 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from pcrm.auth.models import Department
+from pcrm.auth.service import MIN_PASSWORD_LENGTH
 from pcrm.i18n import localized
 
 
@@ -25,4 +26,19 @@ class CodeForm(FlaskForm):
         _l("인증 앱의 6자리 코드"),
         validators=[DataRequired(), Length(min=6, max=12)],
         render_kw={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 12},
+    )
+
+
+class SetPasswordForm(FlaskForm):
+    """A new staff member chooses their own password (from the invitation's link)."""
+
+    password = PasswordField(
+        _l("새 비밀번호"),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("새 비밀번호 확인"),
+        validators=[DataRequired(), EqualTo("password", message=_l("두 비밀번호가 다릅니다."))],
+        render_kw={"autocomplete": "new-password"},
     )

@@ -7,7 +7,7 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -53,6 +53,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     # step a code was accepted for, so a code seen over a shoulder cannot be used again.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_last_step: Mapped[int | None]
+    # The language the staff member last chose: e-mails to them (notices, invitations) use it.
+    locale: Mapped[str] = mapped_column(String(10), default="ko", server_default="ko")
 
     department: Mapped[Department | None] = relationship(back_populates="users")
     sessions: Mapped[list["StaffSession"]] = relationship(
@@ -83,7 +85,12 @@ class User(UserMixin, TimestampMixin, db.Model):
         self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        # An invited account has no password until its owner sets one: nothing matches "".
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @property
+    def has_password(self) -> bool:
+        return bool(self.password_hash)
 
     @property
     def sees_all_departments(self) -> bool:
@@ -107,3 +114,41 @@ class StaffSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="sessions")
+
+
+class StaffNotice(db.Model):
+    """An e-mail owed to a staff member (a campaign request arrived, a decision on theirs),
+    written in their language when it became owed; the job sends it once (sent_at)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    # A notice that can never go (an address refused for good) ends here, with a reason; a
+    # relay that is down leaves it owed, and the sweep tries again (nothing is lost).
+    failed_at: Mapped[datetime | None]
+    failure: Mapped[str | None] = mapped_column(Text)
+
+    user: Mapped[User] = relationship()
+
+
+class StaffInvitation(db.Model):
+    """A link that lets a new staff member set their own password: unguessable (only a digest
+    of it is kept), expiring, used once; revoked by an admin or by a newer one."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # Set when the e-mail is written: the token exists only in the e-mail, never in a table.
+    token_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    failure: Mapped[str | None] = mapped_column(Text)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -39,6 +39,9 @@ def check_credentials(email: str, password: str) -> User | None:
     if user is None:
         check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
         return None
+    if not user.has_password:  # invited, no password yet: as slow as a wrong one
+        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
+        return None
     if not user.check_password(password) or not user.active:
         return None
     return user
@@ -93,6 +96,13 @@ def reset_two_factor(user: User, *, actor: User) -> None:
     what = _("직원 계정 %(email)s의 2단계 인증 초기화", email=user.email)
     record_access(user=actor, action=AccessAction.EDIT, what=what, record_count=1)
     db.session.commit()
+
+
+def remember_language(user: User, locale: str) -> None:
+    """The language a staff member chose: their e-mails are written in it; commits."""
+    if user.locale != locale:
+        user.locale = locale
+        db.session.commit()
 
 
 def _session_cutoff():
@@ -158,7 +168,7 @@ def _check_role(role: Role, department: Department | None) -> None:
         raise Invalid(_("부서 담당자는 소속 부서가 있어야 합니다."))
 
 
-def _check_password(password: str) -> None:
+def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Invalid(_("비밀번호는 %(n)d자 이상이어야 합니다.", n=MIN_PASSWORD_LENGTH))
 
@@ -172,16 +182,24 @@ def _checked_email(email: str) -> str:
 
 
 def create_user(
-    *, email: str, name: str, password: str, role: Role, department: Department | None = None
+    *,
+    email: str,
+    name: str,
+    password: str | None,
+    role: Role,
+    department: Department | None = None,
 ) -> User:
-    """Create a staff account; department staff must belong to a department."""
+    """Create a staff account; department staff must belong to a department. Without a
+    password nobody can sign in to it until its owner sets one (auth.invitations)."""
     email = _checked_email(email)
     if find_user(email) is not None:
         raise Conflict(_("이미 등록된 이메일입니다: %(email)s", email=email))
     _check_role(role, department)
-    _check_password(password)
     user = User(email=email, name=name.strip(), role=role, department=department)
-    user.set_password(password)
+    user.password_hash = ""
+    if password is not None:
+        check_password(password)
+        user.set_password(password)
     db.session.add(user)
     db.session.commit()
     return user
@@ -207,7 +225,7 @@ def update_user(
     _check_role(role, department)
     _check_self_lockout(user, actor, role, active)
     if password:
-        _check_password(password)
+        check_password(password)
         user.set_password(password)
         # Whoever knew the old password is signed out; an admin changing their own keeps this one.
         _end_sessions(user, keep=actor.session_token if actor and actor.id == user.id else None)

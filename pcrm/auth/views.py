@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -16,12 +17,13 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
-from pcrm.auth import service, two_factor
+from pcrm.auth import invitations, service, two_factor
 from pcrm.auth.access import public
-from pcrm.auth.forms import CodeForm, LoginForm
+from pcrm.auth.forms import CodeForm, LoginForm, SetPasswordForm
 from pcrm.db import utcnow
 from pcrm.errors import DomainError
 from pcrm.extensions import limiter
+from pcrm.forms import submit
 from pcrm.i18n import local_datetime
 from pcrm.urls import safe_next
 
@@ -167,6 +169,26 @@ def logout():
     logout_user()
     flash(_("로그아웃했습니다."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/welcome/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit(_address_limit, methods=["POST"], deduct_when=_failed)
+def accept_invitation(token: str):
+    """A new staff member sets their own password from the invitation's link (once)."""
+    invitation = invitations.for_token(token)
+    state = invitations.state(invitation)
+    if state is invitations.LinkState.UNKNOWN:
+        abort(404)  # a tampered or made-up link: a plain 404, as for every token
+    if state is not invitations.LinkState.VALID:
+        return render_template("auth/invitation.html", state=state, form=None), 410
+    form = SetPasswordForm()
+    user = submit(form, lambda: invitations.accept(invitation, password=form.password.data))
+    if user is not None:
+        flash(_("비밀번호를 정했습니다. 이메일과 새 비밀번호로 로그인하세요."), "success")
+        return redirect(url_for("auth.login"))
+    page = render_template("auth/invitation.html", state=state, form=form, user=invitation.user)
+    return page, 422 if form.errors else 200
 
 
 @bp.errorhandler(429)

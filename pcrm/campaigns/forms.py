@@ -68,7 +68,12 @@ class CampaignForm(FlaskForm):
         _l("보낼 방법"), choices=DELIVERIES, default="email", validators=[Optional()]
     )
     subject = StringField(_l("메일 제목"), validators=[Optional(), Length(max=300)])
-    body = TextAreaField(_l("메일 본문"), default=DEFAULT_BODY, validators=[Optional()])
+    body = TextAreaField(
+        _l("메일 본문"),
+        default=DEFAULT_BODY,
+        validators=[Optional()],
+        render_kw={"rows": 18},  # room to write a letter in
+    )
     sms_subject = StringField(_l("긴 문자(LMS) 제목"), validators=[Optional(), Length(max=300)])
     sms_body = TextAreaField(
         _l("문자 본문"), default=DEFAULT_SMS_BODY, validators=[Optional(), Length(max=20000)]

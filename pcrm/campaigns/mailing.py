@@ -1,5 +1,7 @@
 """A campaign's e-mail as recipients see it: compiled once, rendered per recipient."""
 
+import re
+from dataclasses import replace
 from email.utils import parseaddr
 
 from flask import current_app
@@ -16,6 +18,9 @@ PREVIEW_TOKEN = "preview"  # noqa: S105  (links in a preview lead nowhere: an un
 # Recipients a template must also render for before it is saved: no name, a one-letter name,
 # markup in a name (name[1] works for the sample "구독자" and fails for "김").
 EDGE_NAMES = ("", "김", "<b>&</b>")
+# The sample recipient of the review and the editor (a typical three-syllable name: the SMS
+# editor counts it too).
+SAMPLE_NAME = "홍길동"
 
 
 # Residents' e-mail is written in Korean; jobs render it with no request (and no locale).
@@ -60,8 +65,26 @@ def compile_campaign(
 
 
 def render_sample(campaign: Campaign, name: str | None = None) -> Content:
-    """Render once with a harmless token: shows a preview; TemplateProblem if it cannot."""
-    return compile_campaign(campaign).render(token=PREVIEW_TOKEN, name=name)
+    """Render once with a harmless token: shows a preview; TemplateProblem if it cannot. The
+    open pixel is left out: staff reading a sample open nothing (and pages load no image from
+    elsewhere)."""
+    compiled = compile_campaign(campaign)
+    content = compiled.render(token=PREVIEW_TOKEN, name=name)
+    pixel = re.escape(compiled.patterns.pixel.format(token=PREVIEW_TOKEN))
+    return replace(content, html=re.sub(f'<img src="{pixel}"[^>]*>', "", content.html))
+
+
+def draft_sample(
+    *, project, kind: CampaignKind, subject: str, body: str, field_code: str | None
+) -> Content | str:
+    """Unsaved editor text as the sample recipient would read it (the review's rendering), or
+    the reason it cannot be made, in words; nothing is saved."""
+    draft = Campaign(project=project, kind=kind, subject=subject, body=body)
+    draft.field_code = "survey" if kind is CampaignKind.SURVEY else field_code
+    try:
+        return render_sample(draft, name=SAMPLE_NAME)
+    except TemplateProblem as problem:
+        return str(problem)
 
 
 def check_renders(

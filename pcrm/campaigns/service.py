@@ -12,7 +12,7 @@ from sqlalchemy import Select, select, update
 from pcrm.auth.access import ensure_department
 from pcrm.auth.models import User
 from pcrm.auth.service import find_user
-from pcrm.campaigns import results
+from pcrm.campaigns import notifications, results
 from pcrm.campaigns.audit import record_transition
 from pcrm.campaigns.invitation import survey_problem
 from pcrm.campaigns.jobs import launch_due_campaigns
@@ -146,7 +146,9 @@ def request_review(campaign: Campaign, *, actor: User, note: str = "") -> None:
     _check_complete(campaign)
     _check_content(campaign)
     _move(campaign, S.REQUESTED, "requested", actor, note, allowed=EDITABLE)
+    owed = notifications.owe_request_notices(campaign, requester=actor, note=note)
     db.session.commit()
+    notifications.send(owed)
 
 
 def comment(campaign: Campaign, *, actor: User, note: str) -> None:
@@ -165,18 +167,25 @@ def _needs_reason(reason: str) -> None:
         raise Invalid(_("사유를 적어 주세요."))
 
 
-def request_changes(campaign: Campaign, *, actor: User, reason: str) -> None:
+def _decide(campaign: Campaign, to: CampaignStatus, action: str, actor: User, reason: str):
+    """Send back or refuse a request, with the reason the department is told; commits."""
     _ensure_pr(actor)
     _needs_reason(reason)
-    _move(campaign, S.CHANGES_REQUESTED, "changes_requested", actor, reason, allowed=(S.REQUESTED,))
+    requester = _requested_by(campaign)
+    _move(campaign, to, action, actor, reason, allowed=(S.REQUESTED,))
+    owed = notifications.owe_decision_notices(
+        campaign, action=action, reason=reason, requester=requester, actor=actor
+    )
     db.session.commit()
+    notifications.send(owed)
+
+
+def request_changes(campaign: Campaign, *, actor: User, reason: str) -> None:
+    _decide(campaign, S.CHANGES_REQUESTED, "changes_requested", actor, reason)
 
 
 def reject(campaign: Campaign, *, actor: User, reason: str) -> None:
-    _ensure_pr(actor)
-    _needs_reason(reason)
-    _move(campaign, S.REJECTED, "rejected", actor, reason, allowed=(S.REQUESTED,))
-    db.session.commit()
+    _decide(campaign, S.REJECTED, "rejected", actor, reason)
 
 
 def approve(
@@ -199,7 +208,11 @@ def approve(
     note_time = when.astimezone(SEOUL)
     _move(campaign, S.SCHEDULED, "scheduled", actor, f"{note_time:%Y-%m-%d %H:%M} (서울 시각)")
     campaign.send_at, campaign.held_at = when, None
+    owed = notifications.owe_decision_notices(
+        campaign, action="approved", reason=note, requester=requester, actor=actor
+    )
     db.session.commit()
+    notifications.send(owed)
     if when <= utcnow():
         queues.enqueue(launch_due_campaigns, queue=URGENT)
 

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, false, select
 
 from pcrm.campaigns.first_wave import sms_audience
-from pcrm.campaigns.mailing import sender_name
+from pcrm.campaigns.mailing import SAMPLE_NAME, sender_name
 from pcrm.campaigns.models import Campaign, CampaignKind
 from pcrm.campaigns.templating import TemplateProblem
 from pcrm.campaigns.texting import ADVERTISING, compile_sms
@@ -26,7 +26,6 @@ from pcrm.urls import public_url
 # As long as a real short link, so the measured size is the size sent.
 SAMPLE_CODE = "X" * 11
 SAMPLE_NAMES = 1000  # names measured for the cost: enough to be representative
-SAMPLE_NAME = "홍길동"  # the editor counts a typical three-syllable name
 
 
 def editor_sample(project_id: int | None, kind: CampaignKind | None = None) -> dict:

@@ -10,6 +10,8 @@ from flask_babel import gettext as _
 from jinja2 import TemplateSyntaxError, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
+from pcrm.campaigns.template_words import syntax_words
+
 MAX_SOURCE = 20_000  # characters of subject or body a person writes
 MAX_CONSTANT = 200  # characters of a constant string, or size of a constant number
 FILTERS = frozenset({"upper", "lower", "title", "capitalize", "trim", "default", "d", "truncate"})
@@ -55,7 +57,11 @@ def check_source(
         tree = env.parse(source)
     except TemplateSyntaxError as error:
         raise TemplateProblem(
-            _("%(line)d번째 줄을 이해할 수 없습니다: %(e)s", line=error.lineno, e=error.message)
+            _(
+                "%(line)d번째 줄을 이해할 수 없습니다: %(e)s",
+                line=error.lineno,
+                e=syntax_words(error.message),
+            )
         ) from None
     _Rules(set(placeholders), links).statements(tree.body)
 

@@ -14,11 +14,19 @@ from functools import lru_cache
 
 from flask import current_app
 from flask_babel import gettext as _
-from jinja2 import StrictUndefined, Template, TemplateError, nodes
+from jinja2 import (
+    StrictUndefined,
+    Template,
+    TemplateError,
+    TemplateSyntaxError,
+    UndefinedError,
+    nodes,
+)
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from pcrm.campaigns.template_rules import TemplateProblem, check_source
+from pcrm.campaigns.template_words import syntax_words
 from pcrm.messaging.channels import Content
 from pcrm.urls import public_url
 
@@ -64,7 +72,7 @@ def _tokens(source: str):
     try:
         return list(TEXT.lex(source))
     except TemplateError as error:
-        raise TemplateProblem(str(error)) from None
+        raise TemplateProblem(syntax_words(getattr(error, "message", ""))) from None
 
 
 def body_links(body: str) -> list[str]:
@@ -148,8 +156,7 @@ class CompiledCampaign:
         try:
             rendered = self._render(token, name)
         except Exception as error:  # one recipient's failure must not stop a batch
-            detail = ": ".join((type(error).__name__, str(error)))
-            raise TemplateProblem(_("메일 내용을 만들 수 없습니다: %(e)s", e=detail)) from None
+            raise TemplateProblem(_render_words(error)) from None
         if max(len(rendered.subject), len(rendered.text), len(rendered.html)) > MAX_OUTPUT:
             raise TemplateProblem(_("만든 메일이 너무 큽니다 (%(n)d자 초과).", n=MAX_OUTPUT))
         return rendered
@@ -262,8 +269,25 @@ def _compile_cached(env_name: str, source: str) -> Template | Substitution:
 def _compile(env: SandboxedEnvironment, source: str) -> Template | Substitution:
     try:
         return _compile_cached("text" if env is TEXT else "html", source)
+    except TemplateSyntaxError as error:
+        raise TemplateProblem(syntax_words(error.message)) from None
     except (TemplateError, ValueError, ArithmeticError, MemoryError) as error:
-        raise TemplateProblem(str(error)) from None
+        raise TemplateProblem(_render_words(error)) from None
+
+
+def _render_words(error: Exception) -> str:
+    """Why a message could not be made, in words (Jinja's and Python's are English); the
+    kind of error goes in the log for whoever looks deeper."""
+    current_app.logger.warning("template failed: %s", type(error).__name__)
+    if isinstance(error, UndefinedError):
+        return _(
+            "메일 내용을 만들 수 없습니다: 이 받는 분에게는 값이 없거나 짧아서 채울 수 없는 "
+            "자리표시자가 있습니다 (이름 글자 뽑기 등). 자리표시자를 확인하세요."
+        )
+    return _(
+        "메일 내용을 만들 수 없습니다: 받는 분의 값으로 제목이나 본문을 채우지 못했습니다. "
+        "자리표시자를 확인하세요."
+    )
 
 
 def compile_text(source: str) -> Template | Substitution:

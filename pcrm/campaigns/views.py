@@ -16,7 +16,16 @@ from flask_login import current_user
 
 from pcrm.auth.access import ensure_department, roles_required
 from pcrm.auth.models import Role
-from pcrm.campaigns import disclosure, mailing, recurrence, reminders, results, service, undelivered
+from pcrm.campaigns import (
+    disclosure,
+    editor,
+    mailing,
+    recurrence,
+    reminders,
+    results,
+    service,
+    undelivered,
+)
 from pcrm.campaigns.first_wave import first_wave_counts
 from pcrm.campaigns.forms import (
     ActionForm,
@@ -32,7 +41,7 @@ from pcrm.campaigns.forms import (
 from pcrm.campaigns.invitation import survey_problem
 from pcrm.campaigns.models import Campaign, CampaignStatus
 from pcrm.campaigns.progress import progress
-from pcrm.campaigns.sms_measure import SAMPLE_NAME, editor_sample, sms_summary
+from pcrm.campaigns.sms_measure import editor_sample, sms_summary
 from pcrm.campaigns.templating import TemplateProblem
 from pcrm.errors import Conflict, Invalid
 from pcrm.extensions import db
@@ -93,15 +102,8 @@ def new():
 
 
 def _form_page(form: CampaignForm, campaign: Campaign | None):
-    """The campaign form; a refused submission answers 422 (nothing was saved)."""
-    # The editor counts the chosen project's names: one the person may choose, else the first.
-    choices = [choice.value for choice in form.project_id.choices]
-    chosen = form.project_id.data if form.project_id.data in choices else None
-    project_id = chosen or (choices[0] if choices else None)
-    page = render_template(
-        "campaigns/form.html", form=form, campaign=campaign, sms=editor_sample(project_id)
-    )
-    return page, 422 if form.errors else 200
+    """The campaign form beside its preview; a refused submission answers 422."""
+    return editor.form_page(form, campaign, current_user)
 
 
 @bp.get("/sms-rules.json")
@@ -169,7 +171,7 @@ def _sample_mail(campaign: Campaign):
     if campaign.delivery.value == "sms":
         return None
     try:
-        return mailing.render_sample(campaign, name=SAMPLE_NAME)
+        return mailing.render_sample(campaign, name=mailing.SAMPLE_NAME)
     except TemplateProblem as problem:
         return str(problem)
 

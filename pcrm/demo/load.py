@@ -24,6 +24,7 @@ from pcrm.demo.people import synthetic_subscribers
 from pcrm.demo.returned_mail import load_returned_mail
 from pcrm.demo.segments import load_segments
 from pcrm.demo.signups import load_pending_signup
+from pcrm.demo.staff_mail import load_staff_mail
 from pcrm.demo.surveys import load_surveys
 from pcrm.demo.voice import load_voice
 from pcrm.extensions import db
@@ -200,6 +201,7 @@ def load_demo(*, subscribers: int = 3000, seed: int = 2015) -> DemoSummary:
     load_returned_mail()  # after the campaigns: a resident replies to one of their messages
     load_bounces()
     load_voice()
+    load_staff_mail()  # after the campaigns: the PR office hears of the request waiting
     return DemoSummary(
         departments=_count(Department),
         projects=_count(Project),

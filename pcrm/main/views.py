@@ -3,6 +3,7 @@
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from pcrm.auth import service as auth_service
 from pcrm.auth.access import public
 from pcrm.main import service
 from pcrm.urls import safe_next
@@ -23,4 +24,6 @@ def set_language():
     lang = request.form.get("lang")
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
+        if current_user.is_authenticated:  # e-mails to this staff member follow it too
+            auth_service.remember_language(current_user, lang)
     return redirect(safe_next(request.form.get("next")) or url_for("main.dashboard"))

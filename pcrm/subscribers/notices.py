@@ -1,6 +1,8 @@
 """E-mails the registry sends residents (the double opt-in link, a preferences link), and the
-signed, expiring tokens in them. They go through the e-mail channel (messaging.mail), the same
+signed, expiring tokens in them. They go through the e-mail channel (messaging.single), the same
 sending path as campaigns, without the list headers of bulk mail."""
+
+__all__ = ["NoticeUndeliverable", "RelayUnavailable"]  # what the job catches
 
 import hashlib
 import hmac
@@ -8,15 +10,14 @@ from datetime import timedelta
 
 from flask import current_app, render_template
 from flask_babel import force_locale, get_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from jinja2 import TemplateError
 from rq import Retry
 
 from pcrm.extensions import db, queues
-from pcrm.messaging.channels import ChannelDown, Content, Refusal, Unsendable
-from pcrm.messaging.mail import EmailChannel, Envelope
+from pcrm.messaging.channels import Content
+from pcrm.messaging.single import RelayUnavailable, send_one
+from pcrm.messaging.single import Undeliverable as NoticeUndeliverable
 from pcrm.queue import URGENT
 from pcrm.subscribers.models import NoticeKind, Subscriber, SubscriberNotice
 from pcrm.urls import public_url
@@ -127,42 +128,11 @@ def build_content(notice: SubscriberNotice) -> Content:
         )
 
 
-class NoticeUndeliverable(Exception):
-    """The notice can never go (an address or text SMTP cannot carry, a 5xx): record, no retry."""
-
-
-class RelayUnavailable(Exception):
-    """The relay is unreachable or answered 4xx: worth another try later."""
-
-
-def _envelope(channel: EmailChannel, notice: SubscriberNotice) -> Envelope:
-    """The notice built by the e-mail channel; NoticeUndeliverable if it cannot be built."""
-    try:
-        return channel.build(
-            message_id=f"notice-{notice.id}",
-            token="",  # no campaign Message: a bounce returns to the sender's address
-            to=notice_address(notice),
-            name=None,
-            content=build_content(notice),
-            unsubscribe_url="",  # owed to one person, not bulk: no list headers
-        )
-    except (Unsendable, UnicodeError, TemplateError) as error:
-        raise NoticeUndeliverable(
-            _("메일을 만들 수 없습니다 (주소나 내용에 보낼 수 없는 글자): %(detail)s", detail=error)
-        ) from error
-
-
 def deliver(notice: SubscriberNotice) -> None:
-    """Send one notice through the e-mail channel (the relay the config names now, with
-    MAIL_TIMEOUT), the one sending path campaigns use too."""
-    channel = EmailChannel(list_id="registry")
-    envelope = _envelope(channel, notice)
-    try:
-        with channel.session() as session:
-            outcome = session.send(envelope)
-    except ChannelDown as error:
-        raise RelayUnavailable(str(error)) from error
-    if isinstance(outcome, Refusal) and outcome.permanent:
-        raise NoticeUndeliverable(f"{outcome.code} {outcome.reason}")
-    if isinstance(outcome, Refusal):
-        raise RelayUnavailable(f"{outcome.code} {outcome.reason}")
+    """Send one notice through the e-mail channel, the one sending path campaigns use too."""
+    send_one(
+        list_id="registry",
+        message_id=f"notice-{notice.id}",
+        to=notice_address(notice),
+        content=lambda: build_content(notice),
+    )

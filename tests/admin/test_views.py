@@ -29,27 +29,6 @@ def test_the_menu_shows_administration_to_admins_only(client, sign_in, auth):
     assert "/admin/users" in client.get("/").get_data(as_text=True)
 
 
-def test_an_admin_creates_an_account_that_can_sign_in(client, sign_in, csrf_token, auth):
-    sign_in(Role.ADMIN)
-    transport = create_department("교통행정과")
-    form = {
-        "csrf_token": csrf_token("/admin/users/new"),
-        "email": "bus@example.kr",
-        "name": "버스 담당",
-        "role": "department",
-        "department": transport.id,
-        "password": "a long enough password",
-    }
-    response = client.post("/admin/users/new", data=form)
-    assert response.headers["Location"] == "/admin/users"
-    listing = client.get("/admin/users").get_data(as_text=True)
-    assert "버스 담당 님의 계정을 만들었습니다." in listing
-    assert "bus@example.kr" in listing and "교통행정과" in listing
-
-    auth.logout()
-    assert auth.login("bus@example.kr", "a long enough password").status_code == 302
-
-
 def test_account_form_errors_are_shown_on_the_form(client, sign_in, csrf_token):
     sign_in(Role.ADMIN)
     form = {

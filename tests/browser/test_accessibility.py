@@ -1,11 +1,13 @@
 """axe-core's WCAG 2.1 A/AA rules (KWCAG 2.2 asks the same) on residents' pages on a phone, in
 the states residents meet (errors shown, thanks, already answered), and on the main staff pages."""
 
+from datetime import timedelta
+
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from pcrm.auth.models import Role, User
+from pcrm.auth.models import Role, StaffInvitation, User, token_digest
 from pcrm.bounces import policy
 from pcrm.bounces.report import BounceKind
 from pcrm.campaigns import service as campaigns
@@ -33,6 +35,34 @@ from tests.surveys.factories import (
 )
 
 pytestmark = pytest.mark.browser
+
+
+def _invited_officer(token: str = "") -> User:
+    """A staff account waiting for its owner to set a password from the invitation's link."""
+    officer = create_user("new@example.kr", Role.PR, name="새 직원")
+    officer.password_hash = ""
+    invitation = StaffInvitation(
+        user=officer, expires_at=utcnow() + timedelta(days=3), sent_at=utcnow()
+    )
+    invitation.token_digest = token_digest(token or "not-the-link-of-this-test")
+    db.session.add(invitation)
+    db.session.commit()
+    return officer
+
+
+def test_invitation_pages(phone_page, assert_accessible):
+    _invited_officer("a-link-token-for-the-test")
+    page = phone_page
+    assert_accessible(page, ("/welcome/a-link-token-for-the-test",))
+    page.get_by_label("새 비밀번호", exact=True).fill("short")
+    page.get_by_role("button", name="비밀번호 정하기").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    assert_accessible(page)
+    db.session.execute(update(StaffInvitation).values(expires_at=utcnow() - timedelta(hours=1)))
+    db.session.commit()
+    page.goto("/welcome/a-link-token-for-the-test")
+    expect(page.get_by_role("heading", name="기한이 지난 링크입니다")).to_be_visible()
+    assert_accessible(page)
 
 
 def _published_bus_survey(results_public: bool = False):
@@ -243,6 +273,8 @@ def test_staff_pages(staff_page, assert_accessible):
         f"/campaigns/{sending.id}",  # its progress in a frame
         f"/campaigns/{mixed.id}",  # e-mail, and SMS to those with only a phone: its SMS cost
         f"/campaigns/{mixed.id}/edit",  # the SMS editor with its live counter
+        "/campaigns/new?start=information",  # a starter text, placeholders, the preview
+        f"/admin/users/{_invited_officer().id}",  # an invitation on its way
         "/admin/users",
         "/admin/health",
         "/account/two-factor",
@@ -265,7 +297,7 @@ def test_staff_pages(staff_page, assert_accessible):
         ("/surveys/population", "저장"),
         ("/campaigns/new", "저장"),
         ("/projects/new", "저장"),
-        ("/admin/users/new", "저장"),
+        ("/admin/users/new", "계정 만들고 초대 메일 보내기"),
         ("/sms/replies/import", "올리기"),
         ("/sms/optouts/import", "올리기"),
     ],

@@ -205,3 +205,38 @@ def test_plain_placeholders_render_as_jinja_does(source):
     assert compiled.render(values) == TEXT.from_string(source).render(values)
     simple = "{%" not in source and "'" not in source
     assert isinstance(compiled, Substitution) is simple
+LATIN_WORDS = re.compile(r"[A-Za-z]{4,}")  # English words; placeholders are matched apart
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ("{{ name }", "「}」가 짝이 맞지 않습니다"),
+        ("{{ name", "「{{」를 열고 「}}」로 닫지 않았습니다"),
+        ("{% if name %}님", "{% if %}로 연 조건을 {% endif %}로 닫아 주세요"),
+        ("{% foo %}", "「foo」는 쓸 수 없습니다"),
+        ("{{ name name }}", "자리표시자 하나만 씁니다"),
+        ("{{ na!me }}", "쓸 수 없는 글자 「!」"),
+        ("{{ }}", "안이 비어 있습니다"),
+        ("{{ name[ }}", "「[」를 닫지 않았습니다"),
+        ("{# 메모", "주석을 「#}」로 닫아 주세요"),
+    ],
+)
+def test_syntax_errors_are_explained_in_korean_not_in_jinjas_english(
+    client, auth, csrf_token, bus, body, words
+):
+    response = _save(client, auth, csrf_token, bus, body=body)
+    error = _field_error(response, "body")
+    assert words in error
+    leftover = LATIN_WORDS.findall(
+        error.replace("name", "").replace("endif", "").replace("foo", "")
+    )
+    assert leftover == [], error
+
+
+def test_a_value_that_cannot_fill_the_template_is_explained_in_korean(bus):
+    campaign = create_campaign(bus, kind=CampaignKind.INFORMATION, body="{{ name[2] }}님")
+    with pytest.raises(TemplateProblem) as problem:
+        compile_campaign(campaign).render(token="t", name="김")
+    assert "자리표시자를 확인하세요" in str(problem.value)
+    assert "UndefinedError" not in str(problem.value) and "index" not in str(problem.value)

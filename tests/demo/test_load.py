@@ -5,10 +5,12 @@ from datetime import date
 
 import pytest
 
+from pcrm.auth import invitations
 from pcrm.auth import service as auth_service
-from pcrm.auth.models import Department, Role, User
+from pcrm.auth.models import Department, Role, StaffNotice, User
 from pcrm.demo import DEMO_PASSWORD, demo_accounts, load_demo
 from pcrm.demo.campaigns import NEWSLETTER_PROJECT
+from pcrm.demo.staff_mail import INVITED
 from pcrm.extensions import db
 from pcrm.projects.models import Project
 from pcrm.reference import reference
@@ -30,7 +32,7 @@ def _count(table) -> int:
 def test_the_office_matches_the_reference(demo):
     ref = reference()
     assert (demo.departments, demo.projects, demo.subscribers) == (7, 7, N)
-    assert demo.staff == 2 + len(ref["department_projects_2015"])
+    assert demo.staff == 2 + len(ref["department_projects_2015"]) + 1  # and one invited
     names = set(db.session.scalars(db.select(Project.name_ko)))
     departments = {entry["project"]["ko"] for entry in ref["department_projects_2015"]}
     assert names == departments | {NEWSLETTER_PROJECT["ko"]}  # the PR office's newsletter
@@ -118,7 +120,7 @@ def test_a_second_run_adds_nothing(demo):
 def test_the_command_loads_once_and_says_what_is_there(runner):
     first = runner.invoke(args=["demo-data", "--subscribers", "200"])
     assert first.exit_code == 0, first.output
-    assert "7 departments, 7 projects, 8 staff accounts, 200 subscribers" in first.output
+    assert "7 departments, 7 projects, 9 staff accounts, 200 subscribers" in first.output
     second = runner.invoke(args=["demo-data", "--subscribers", "500"])
     assert "200 subscribers" in second.output
 
@@ -133,3 +135,11 @@ def test_the_sent_demo_messages_have_short_links_that_resolve(demo, client):
     link = db.session.scalar(db.select(ShortLink).where(ShortLink.target == ShortTarget.SURVEY))
     response = client.get(f"/r/{link.code}", headers={"User-Agent": "Mozilla/5.0 (iPhone)"})
     assert response.headers["Location"] == f"http://pcrm.test/s/{link.message.token}"
+
+
+def test_the_demo_shows_staff_mail_a_request_notice_and_an_invitation(demo):
+    notices = list(db.session.scalars(db.select(StaffNotice)))
+    assert notices and all("[PCRM] 검토 요청" in n.subject for n in notices)
+    newcomer = db.session.scalar(db.select(User).where(User.email == INVITED))
+    assert not newcomer.has_password
+    assert invitations.state(invitations.latest(newcomer)) is invitations.LinkState.VALID

@@ -1,6 +1,7 @@
 """The import job: takes the batch id, runs once; a second run finds it done and stops."""
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from pcrm.db import utcnow
 from pcrm.errors import Invalid
@@ -23,9 +24,14 @@ def run_import(batch_id: int) -> None:
         # The file itself is refused (a limit, a damaged sheet): a second run would refuse it
         # again, so the job ends here, with the reason for staff.
         _stopped(batch_id, refusal.message)
-    except Exception as error:
+    except Exception:
         current_app.logger.exception("import %s stopped", batch_id)
-        _stopped(batch_id, str(error))
+        # What went wrong is in the log; staff read what it means for their file.
+        reason = _(
+            "예상하지 못한 오류로 가져오기가 멈췄습니다. 올린 파일은 남아 있으니 잠시 뒤 다시 "
+            "시도하고, 계속되면 공보담당관에 알려 주세요."
+        )
+        _stopped(batch_id, reason)
         raise
 
 
