@@ -205,6 +205,8 @@ def test_plain_placeholders_render_as_jinja_does(source):
     assert compiled.render(values) == TEXT.from_string(source).render(values)
     simple = "{%" not in source and "'" not in source
     assert isinstance(compiled, Substitution) is simple
+
+
 LATIN_WORDS = re.compile(r"[A-Za-z]{4,}")  # English words; placeholders are matched apart
 
 
