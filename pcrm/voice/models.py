@@ -164,6 +164,8 @@ class VoiceItem(TimestampMixin, db.Model):
     # Where it was handed over from ("mail:<inbound id>", "sms:<reply id>"): handed over once.
     origin: Mapped[str | None] = mapped_column(String(80), unique=True)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # The Open311 client whose key submitted it (VOICE_API_KEYS' name), shown to staff.
+    api_client: Mapped[str | None] = mapped_column(String(80))
     status: Mapped[VoiceStatus] = mapped_column(
         str_enum(VoiceStatus), default=VoiceStatus.RECEIVED, index=True
     )
