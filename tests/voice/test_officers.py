@@ -1,7 +1,10 @@
 """Naming each department's officers (소통담당) over HTTP: PR staff name, mark and remove; a
 department's head officer reads its list; removing gives the open items back, in the trail."""
 
+import pytest
+
 from pcrm.auth.models import Role
+from pcrm.errors import Invalid
 from pcrm.extensions import db
 from pcrm.voice import handling
 from pcrm.voice.models import VoiceAction, VoiceOfficer
@@ -83,3 +86,20 @@ def test_a_head_officer_reads_their_list_and_others_cannot(app, client, sign_in)
     db.session.commit()
     assert client.get(page).status_code == 404  # an officer who is not head does not
     assert client.get("/inbox/officers").status_code == 403
+
+
+def test_an_officer_who_left_is_not_offered_for_new_items(app, client, sign_in):
+    roads = create_department("도로과", "Roads")
+    pr = sign_in(Role.PR)
+    kim = create_user("kim@example.kr", role=Role.DEPARTMENT, department=roads, name="김도로")
+    lee = create_user("lee@example.kr", role=Role.DEPARTMENT, department=roads, name="이퇴직")
+    name_officer(roads, kim)
+    name_officer(roads, lee)
+    lee.active = False
+    db.session.commit()
+    item = create_item()
+    picker = client.get(f"/inbox/{item.id}").get_data(as_text=True)
+    assert "김도로 (도로과)" in picker and "이퇴직" not in picker
+    with pytest.raises(Invalid):
+        handling.assign(item, user=pr, department_id=roads.id, officer_id=lee.id)
+    assert "이퇴직 (퇴직·정지)" in client.get(f"/inbox/officers/{roads.id}").get_data(as_text=True)
