@@ -178,6 +178,7 @@ def voice_settings(environ) -> dict:
         "VOICE_MAX_CHARS": _int(environ, "VOICE_MAX_CHARS", 4000),
         "VOICE_CONTACT_RETENTION_DAYS": _int(environ, "VOICE_CONTACT_RETENTION_DAYS", 365),
         "VOICE_API_KEYS": _api_keys(environ.get("VOICE_API_KEYS", "")),
+        "VOICE_API_RATE_LIMIT": environ.get("VOICE_API_RATE_LIMIT", "120 per minute"),
     }
 
 

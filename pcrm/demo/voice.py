@@ -8,7 +8,7 @@ from pcrm.auth.models import Department, Role, User
 from pcrm.db import utcnow
 from pcrm.extensions import db
 from pcrm.subscribers.models import Dong
-from pcrm.voice import casebook, handling, intake
+from pcrm.voice import casebook, handling, intake, privacy
 from pcrm.voice.deadlines import due_at
 from pcrm.voice.models import Outcome, VoiceChannel, VoiceItem, VoiceOfficer, VoiceStatus
 
@@ -176,5 +176,21 @@ def load_voice() -> int:
             item.answered_at = item.created_at + timedelta(days=min(days, 9) - 1, hours=5)
     handling.add_comment(first, user=pr, body="교통행정과와 신호 주기 협의 중", staff_only=True)
     _publish_case(pr)
+    _api_and_withdrawn()
     db.session.commit()
-    return len(ITEMS)
+    return len(ITEMS) + 2
+
+
+def _api_and_withdrawn() -> None:
+    """An item a channel bot handed in through Open311 (its client named), and one the
+    resident withdrew (the report's 주민 철회 column)."""
+    bot = intake.Intake(
+        body="놀이터 그네 줄이 끊어져 있어요.", channel=VoiceChannel.API,
+        field_code=None, api_client="kakao-channel-bot",
+    )  # fmt: skip
+    _backdate(intake.receive(bot), 2)
+    taken_back = intake.receive(
+        intake.Intake(body="주차 단속 문의는 해결되어 철회합니다.", channel=VoiceChannel.WEB)
+    )
+    _backdate(taken_back, 4)
+    privacy.withdraw(taken_back)

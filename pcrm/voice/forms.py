@@ -151,3 +151,11 @@ class CaseForm(FlaskForm):
         _l("사례 내용 (이름·연락처·주소를 지운 글)"), validators=[DataRequired(), Length(max=8000)]
     )
     reviewed = BooleanField(_l("개인정보(이름, 번호, 주소)를 모두 지웠음을 확인했습니다"))
+
+
+class OfficerForm(FlaskForm):
+    """Name an officer: the picker offers only the department's active staff not yet named."""
+
+    # The use case checks the choice (an active staff member of the department), in words.
+    user_id = SelectField(_l("직원"), coerce=_optional_int, choices=[], validate_choice=False)
+    head = BooleanField(_l("책임 소통담당 (답변 결재, 기한 초과 보고를 받음)"))

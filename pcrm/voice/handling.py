@@ -56,9 +56,14 @@ def _move(item: VoiceItem, user: User, action: VoiceAction, to: VoiceStatus, not
     record_transition(item, user, action, before, note)
 
 
+def _active(query):
+    """Officers whose staff account is active: one who left is offered no new items."""
+    return query.join(User, User.id == VoiceOfficer.user_id).where(User.active.is_(True))
+
+
 def officers_of(department_id: int) -> list[VoiceOfficer]:
     query = db.select(VoiceOfficer).where(VoiceOfficer.department_id == department_id)
-    return list(db.session.scalars(query.order_by(VoiceOfficer.id)))
+    return list(db.session.scalars(_active(query).order_by(VoiceOfficer.id)))
 
 
 def assign(item: VoiceItem, *, user: User, department_id: int, officer_id: int | None) -> None:
@@ -134,7 +139,8 @@ def submit_answer(
 
 
 def all_officers() -> list[VoiceOfficer]:
-    return list(db.session.scalars(db.select(VoiceOfficer).order_by(VoiceOfficer.department_id)))
+    query = _active(db.select(VoiceOfficer))
+    return list(db.session.scalars(query.order_by(VoiceOfficer.department_id)))
 
 
 def may_approve(item: VoiceItem, user: User) -> bool:

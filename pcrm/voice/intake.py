@@ -30,6 +30,7 @@ class Intake:
     subscriber_id: int | None = None
     message_id: int | None = None
     origin: str | None = None
+    api_client: str | None = None  # the Open311 client (its key's name) that handed it in
 
 
 def _checked_body(body: str) -> str:
@@ -77,6 +78,7 @@ def receive(intake: Intake, *, recorded_by: User | None = None) -> VoiceItem:
         subscriber_id=intake.subscriber_id,
         message_id=intake.message_id,
         origin=intake.origin,
+        api_client=intake.api_client,
         recorded_by_id=recorded_by.id if recorded_by else None,
         status=VoiceStatus.RECEIVED,
         due_at=due_at(now, intake.channel),

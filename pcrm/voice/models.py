@@ -91,6 +91,7 @@ OUTCOME_LABELS = labels.register(
         Outcome.REFUSED: _l("불가"),
         Outcome.LONG_TERM: _l("장기 추진"),
         Outcome.MERGED: _l("중복 병합"),
+        Outcome.WITHDRAWN: _l("주민 철회"),
     }
 )
 # What an officer's answer may say (a merge is PR's triage, not an answer).
@@ -100,6 +101,7 @@ ANSWER_OUTCOMES = (Outcome.RESOLVED, Outcome.REFUSED, Outcome.LONG_TERM, Outcome
 class VoiceAction(enum.StrEnum):
     RECEIVED = "received"
     ASSIGNED = "assigned"
+    UNASSIGNED = "unassigned"  # its officer was removed: back to the department's unassigned list
     ANSWERED = "answered"  # PR answered at once
     SUBMITTED = "submitted"  # the officer's answer, for approval
     RETURNED = "returned"  # the answer sent back to the officer
@@ -115,6 +117,7 @@ ACTION_LABELS = labels.register(
     {
         VoiceAction.RECEIVED: _l("접수"),
         VoiceAction.ASSIGNED: _l("부서 배정"),
+        VoiceAction.UNASSIGNED: _l("담당 해제"),
         VoiceAction.ANSWERED: _l("바로 답변"),
         VoiceAction.SUBMITTED: _l("답변 결재 요청"),
         VoiceAction.RETURNED: _l("답변 반려"),
@@ -161,6 +164,8 @@ class VoiceItem(TimestampMixin, db.Model):
     # Where it was handed over from ("mail:<inbound id>", "sms:<reply id>"): handed over once.
     origin: Mapped[str | None] = mapped_column(String(80), unique=True)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # The Open311 client whose key submitted it (VOICE_API_KEYS' name), shown to staff.
+    api_client: Mapped[str | None] = mapped_column(String(80))
     status: Mapped[VoiceStatus] = mapped_column(
         str_enum(VoiceStatus), default=VoiceStatus.RECEIVED, index=True
     )

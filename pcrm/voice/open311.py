@@ -21,11 +21,19 @@ from pcrm.voice.intake import Intake, receive
 from pcrm.voice.models import VoiceChannel, VoiceItem, VoiceStatus
 
 
-def check_key(key: str | None) -> str:
-    """The name of the client whose key this is; Forbidden for a missing or unknown key."""
+def client_for(key: str | None) -> str | None:
+    """The name of the client whose key this is, or None."""
     for name, known in current_app.config["VOICE_API_KEYS"].items():
         if key and hmac.compare_digest(key.encode(), known.encode()):
             return name
+    return None
+
+
+def check_key(key: str | None) -> str:
+    """The name of the client whose key this is; Forbidden for a missing or unknown key."""
+    name = client_for(key)
+    if name is not None:
+        return name
     raise Forbidden(_("API 키가 없거나 올바르지 않습니다."))
 
 
@@ -49,8 +57,9 @@ def _iso(value) -> str | None:
     return value.astimezone(SEOUL).isoformat(timespec="seconds") if value else None
 
 
-def submit(form) -> VoiceItem:
-    """A service request as an item (channel API); Invalid for an unknown service code."""
+def submit(form, *, client: str) -> VoiceItem:
+    """A service request as an item (channel API) from `client` (the name of the key it came
+    with); Invalid for an unknown service code."""
     code = form.get("service_code") or ""
     if db.session.get(InterestField, code) is None:
         raise Invalid(_("알 수 없는 service_code입니다."), field="service_code")
@@ -62,7 +71,7 @@ def submit(form) -> VoiceItem:
         Intake(
             body=body, channel=VoiceChannel.API, field_code=code,
             email=form.get("email") or None, phone=form.get("phone") or None,
-            source_url=form.get("media_url") or "", origin=None,
+            source_url=form.get("media_url") or "", origin=None, api_client=client,
         )
     )  # fmt: skip
 

@@ -32,10 +32,28 @@ class Inbox:
     items: list[VoiceItem]
     lights: dict[int, Light]
     counts: Counter = field(default_factory=Counter)
+    total: int = 0  # the items the filters keep, on every page
+    page: int = 1
+    pages: int = 1
+
+    def numbers(self, around: int = 3) -> list[int | None]:
+        """The page numbers to link: the first, the last and those near this one; None
+        stands for the gap between them."""
+        near = range(max(1, self.page - around), min(self.pages, self.page + around) + 1)
+        shown = sorted({1, self.pages, *near})
+        numbers: list[int | None] = []
+        for n in shown:
+            if numbers and n - numbers[-1] > 1:
+                numbers.append(None)
+            numbers.append(n)
+        return numbers
 
 
-def inbox(user: User, *, status: VoiceStatus | None = None, mine: bool = False) -> Inbox:
-    """Open items first, oldest due first; with each item's light, and counts by status."""
+def inbox(
+    user: User, *, status: VoiceStatus | None = None, mine: bool = False, page: int = 1
+) -> Inbox:
+    """One page of items, open first, oldest due first; with each item's light, the counts by
+    status and how many pages the filters make (a page past the last shows the last)."""
     query = visible(user)
     rows = query.subquery()
     by_status = select(rows.c.status, func.count()).group_by(rows.c.status)
@@ -44,10 +62,15 @@ def inbox(user: User, *, status: VoiceStatus | None = None, mine: bool = False) 
         query = query.where(VoiceItem.status == status)
     if mine:
         query = query.where(VoiceItem.officer_id == user.id)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
     query = query.order_by(VoiceItem.status == VoiceStatus.DONE, VoiceItem.due_at, VoiceItem.id)
-    items = list(db.session.scalars(query.limit(PAGE_SIZE)))
+    query = query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    items = list(db.session.scalars(query))
     now = utcnow()
-    return Inbox(items, {item.id: item_light(item, now) for item in items}, counted)
+    lights = {item.id: item_light(item, now) for item in items}
+    return Inbox(items, lights, counted, total=total, page=page, pages=pages)
 
 
 def item_for_token(token: str) -> VoiceItem:

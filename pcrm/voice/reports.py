@@ -1,6 +1,12 @@
 """Residents' voice in figures, in the shape the offices report: per month, department,
 channel and officer, received / information given / resolved / refused / long-term / in
-progress, the share answered, the median time to answer and the late rate (민원 처리 지연율)."""
+progress, the share answered, the median time to answer and the late rate (민원 처리 지연율).
+
+An item the resident withdrew has its own column, 주민 철회: it was received (so received is
+still the sum of the columns) but the office gave no answer, so counting it as resolved or
+refused would misstate the office's work, and as in progress would leave it open for ever. It
+is left out of the share answered and of the time to answer; it counts as late if it was still
+open past its due date when withdrawn."""
 
 import statistics
 from collections.abc import Callable
@@ -39,12 +45,18 @@ class Row:
     late: int = 0
 
     @property
+    def withdrawn(self) -> int:
+        return self.outcomes.get(Outcome.WITHDRAWN, 0)
+
+    @property
     def in_progress(self) -> int:
         return self.received - sum(self.outcomes.values())
 
     @property
     def answered_share(self) -> float | None:
-        return sum(self.outcomes.values()) / self.received if self.received else None
+        """Answered over what could be answered (a withdrawn item could not)."""
+        answerable = self.received - self.withdrawn
+        return (sum(self.outcomes.values()) - self.withdrawn) / answerable if answerable else None
 
     @property
     def median_days(self) -> float | None:
@@ -69,6 +81,7 @@ def _add(row: Row, item: VoiceItem, now: datetime) -> None:
     row.received += 1
     if item.outcome is not None and item.answered_at is not None:
         row.outcomes[item.outcome] = row.outcomes.get(item.outcome, 0) + 1
+    if item.outcome not in (None, Outcome.WITHDRAWN) and item.answered_at is not None:
         row.hours.append((item.answered_at - item.created_at).total_seconds() / 3600)
     if (item.answered_at or now) > item.due_at:
         row.late += 1
@@ -94,7 +107,7 @@ def report(user: User, *, year: int, grouping: str) -> tuple[list[Row], Row]:
 
 COLUMNS = (
     _l("구분"), _l("접수"), _l("정보 제공"), _l("해결"), _l("불가"), _l("장기 추진"),
-    _l("처리 중"), _l("답변 비율"), _l("답변까지 걸린 날 (중앙값)"), _l("지연율"),
+    _l("주민 철회"), _l("처리 중"), _l("답변 비율"), _l("답변까지 걸린 날 (중앙값)"), _l("지연율"),
 )  # fmt: skip
 
 
@@ -105,8 +118,8 @@ def cells(row: Row) -> list:
     counts = [row.outcomes.get(o, 0) for o in (Outcome.INFORMATION, Outcome.RESOLVED)]
     counts += [row.outcomes.get(o, 0) for o in (Outcome.REFUSED, Outcome.LONG_TERM)]
     median = "" if row.median_days is None else round(row.median_days, 1)
-    return [row.name, row.received, *counts, row.in_progress, share(row.answered_share),
-            median, share(row.late_rate)]  # fmt: skip
+    return [row.name, row.received, *counts, row.withdrawn, row.in_progress,
+            share(row.answered_share), median, share(row.late_rate)]  # fmt: skip
 
 
 def export(user: User, *, year: int, grouping: str, fmt: str) -> tuple[str, str, bytes]:

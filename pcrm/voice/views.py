@@ -1,7 +1,7 @@
 """Staff pages of residents' voice: the inbox, an item with its triage, answer and trail, and
 items recorded from other channels. Officers see their own department's items only."""
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,12 +10,13 @@ from pcrm.auth.models import PR_OFFICE, Department
 from pcrm.db import utcnow
 from pcrm.extensions import db
 from pcrm.forms import drop_invalid, submit
-from pcrm.inputs import query_int
+from pcrm.inputs import page_number, query_int
 from pcrm.voice import (  # noqa: F401  (api, public_views: their routes)
     api,
     casebook,
     handling,
     intake,
+    officers,
     public_views,
     queries,
     reports,
@@ -30,6 +31,7 @@ from pcrm.voice.forms import (
     DirectAnswerForm,
     InboxFilter,
     MergeForm,
+    OfficerForm,
     RecordForm,
     ReturnForm,
     StaffCommentForm,
@@ -43,9 +45,13 @@ def index():
     filters = InboxFilter(request.args, meta={"csrf": False})
     drop_invalid(filters)
     status = VoiceStatus(filters.status.data) if filters.status.data else None
-    shown = queries.inbox(current_user, status=status, mine=filters.mine.data)
+    shown = queries.inbox(current_user, status=status, mine=filters.mine.data, page=page_number())
+    args = {"status": status.value if status else None, "mine": "y" if filters.mine.data else None}
     lights = queries.lights_by_officer(current_user)
-    return render_template("voice/index.html", shown=shown, filters=filters, lights=lights)
+    return render_template(
+        "voice/index.html", shown=shown, filters=filters, lights=lights, args=args,
+        may_read_officers=officers.may_read_own(current_user),
+    )  # fmt: skip
 
 
 def _assign_form(item) -> AssignForm:
@@ -255,3 +261,84 @@ def report_file(fmt: str):
     name, mimetype, body = reports.export(current_user, year=year, grouping=grouping, fmt=fmt)
     headers = {"Content-Disposition": f"attachment; filename={name}"}
     return Response(body, mimetype=mimetype, headers=headers)
+
+
+@bp.get("/inbox/officers")
+def officer_departments():
+    """Every department and its officers (소통담당); a head officer goes to their own list."""
+    if not officers.may_manage(current_user):
+        if not officers.may_read_own(current_user):
+            abort(403)
+        return redirect(
+            url_for("voice.department_officers", department_id=current_user.department_id)
+        )
+    return render_template("voice/officer_departments.html", rows=officers.departments())
+
+
+def _officer_form(department) -> OfficerForm:
+    form = OfficerForm()
+    form.user_id.choices = [("", _("고르세요"))] + [
+        (u.id, f"{u.name} ({u.email})") for u in officers.candidates(department.id)
+    ]
+    return form
+
+
+@bp.route("/inbox/officers/<int:department_id>", methods=["GET", "POST"])
+def department_officers(department_id: int):
+    """A department's officers: PR staff name, remove and mark heads; its head officer reads."""
+    department = officers.department_for(current_user, department_id)
+    form = _officer_form(department)
+    if request.method == "POST":
+        if not officers.may_manage(current_user):
+            abort(403)
+        use_case = lambda: officers.name(  # noqa: E731
+            user=current_user, department=department, user_id=form.user_id.data,
+            head=form.head.data,
+        )  # fmt: skip
+        if submit(form, use_case) is not None:
+            flash(_("소통담당을 지정했습니다."), "success")
+            return redirect(url_for("voice.department_officers", department_id=department.id))
+    return render_template(
+        "voice/officers.html", department=department, form=form, action=ActionForm(),
+        rows=officers.officers(department.id), manage=officers.may_manage(current_user),
+    )  # fmt: skip
+
+
+def _officer_act(department_id: int, officer_id: int, use_case) -> Response:
+    department = officers.department_for(current_user, department_id)
+    officer = officers.officer_of(department, officer_id)
+    form = ActionForm()
+    if submit(form, lambda: use_case(officer) or True) is None:
+        problems = [str(e) for errors in form.errors.values() for e in errors]
+        flash(" ".join(problems) or _("처리하지 못했습니다."), "error")
+    return redirect(url_for("voice.department_officers", department_id=department.id))
+
+
+@bp.post("/inbox/officers/<int:department_id>/<int:officer_id>/head")
+@roles_required(*PR_OFFICE)
+def officer_head(department_id: int, officer_id: int):
+    """Mark or unmark a head officer."""
+    head = request.form.get("head") == "1"
+
+    def use_case(officer):
+        officers.set_head(user=current_user, officer=officer, head=head)
+        flash(_("책임 소통담당을 바꿨습니다."), "success")
+
+    return _officer_act(department_id, officer_id, use_case)
+
+
+@bp.post("/inbox/officers/<int:department_id>/<int:officer_id>/remove")
+@roles_required(*PR_OFFICE)
+def officer_remove(department_id: int, officer_id: int):
+    """Remove an officer; their open items go back to the department's unassigned list."""
+
+    def use_case(officer):
+        name = officer.user.name
+        n = officers.remove(user=current_user, officer=officer)
+        flash(
+            _("%(name)s 님을 소통담당에서 뺐습니다. 처리 중이던 의견 %(n)d건은 부서 미배정 "
+              "목록으로 돌아갔습니다.", name=name, n=n),
+            "success",
+        )  # fmt: skip
+
+    return _officer_act(department_id, officer_id, use_case)

@@ -23,6 +23,7 @@ from pcrm.subscribers.notices import owe_notice, token_for
 from pcrm.subscribers.residents import NOTICE_VERSION
 from pcrm.surveys import service as surveys
 from pcrm.surveys.models import QuestionKind
+from pcrm.voice.models import VoiceOfficer
 from tests.campaigns.factories import create_campaign, launched_campaign
 from tests.factories import create_department, create_project, create_user
 from tests.subscribers.factories import create_segment, create_subscriber
@@ -253,7 +254,11 @@ def test_staff_pages(staff_page, assert_accessible):
         survey.project, survey_id=survey.id, segment=campaign.segment, sms_to_phone_only=True,
         sms_body="{{ name }}님, 마을버스 설문 {{ survey_link }}",
     )  # fmt: skip
-    create_user("bus@example.kr", Role.DEPARTMENT, create_department("교통정책과", "Transport"))
+    transport = create_department("교통정책과", "Transport")
+    bus = create_user("bus@example.kr", Role.DEPARTMENT, transport)
+    create_user("road@example.kr", Role.DEPARTMENT, transport, name="김도로")  # to be named
+    db.session.add(VoiceOfficer(department_id=transport.id, user_id=bus.id, head=True))
+    db.session.commit()
     for text in ("수신거부", "설문 링크가 안 열려요"):
         record_reply(phone="01055550000", text=text, received_at=utcnow(), source="import")
     paths = (
@@ -284,6 +289,8 @@ def test_staff_pages(staff_page, assert_accessible):
         "/sms/replies",
         "/sms/replies/import",
         "/sms/optouts/import",
+        "/inbox/officers",
+        f"/inbox/officers/{transport.id}",  # an officer, and the picker of who may be named
     )
     assert_accessible(staff_page, paths)
 
@@ -340,3 +347,21 @@ def test_returned_mail_pages(staff_page, assert_accessible):
     expect(staff_page.get_by_text("확인함으로 표시했습니다.")).to_be_visible()
     expect(staff_page.get_by_text("확인할 메일이 없습니다.")).to_be_visible()
     assert_accessible(staff_page, ("/returned-mail/?reviewed=1",))
+
+
+def test_naming_an_officer_with_an_error_and_then_removing_them(staff_page, assert_accessible):
+    roads = create_department("도로과", "Roads")
+    create_user("kim@example.kr", Role.DEPARTMENT, roads, name="김도로")
+    staff_page.goto("/inbox")
+    staff_page.get_by_role("link", name="부서별 소통담당").click()
+    staff_page.get_by_role("link", name="도로과").click()
+    staff_page.get_by_role("button", name="지정", exact=True).click()
+    expect(staff_page.get_by_role("alert").first).to_be_visible()
+    assert_accessible(staff_page)
+    staff_page.get_by_label("직원").select_option(label="김도로 (kim@example.kr)")
+    staff_page.get_by_label("책임 소통담당", exact=False).check()
+    staff_page.get_by_role("button", name="지정", exact=True).click()
+    expect(staff_page.get_by_role("status")).to_contain_text("소통담당을 지정했습니다")
+    assert_accessible(staff_page)
+    staff_page.get_by_role("button", name="빼기").click()
+    expect(staff_page.get_by_role("status")).to_contain_text("0건은 부서 미배정")

@@ -3,7 +3,7 @@
 from pcrm.auth.models import Role
 from pcrm.demo import load_demo
 from pcrm.extensions import db
-from pcrm.voice.models import VoiceChannel, VoiceItem, VoiceStatus
+from pcrm.voice.models import Outcome, VoiceChannel, VoiceItem, VoiceStatus
 
 
 def test_the_demo_has_items_in_every_state_department_and_channel(app, client, sign_in):
@@ -19,3 +19,6 @@ def test_the_demo_has_items_in_every_state_department_and_channel(app, client, s
     page = client.get("/inbox").get_data(as_text=True)
     assert "기한 초과" in page and "결재중" in page and "이메일 답장" in page
     assert "출근길 마을버스 배차 간격 단축" in client.get("/cases").get_data(as_text=True)
+    assert "연동 앱 (kakao-channel-bot)" in page
+    assert "부서별 소통담당" in page
+    assert {item.outcome for item in items} >= {Outcome.WITHDRAWN}

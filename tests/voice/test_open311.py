@@ -73,3 +73,29 @@ def test_an_unknown_service_code_is_refused(client, api_key):
     data = {"api_key": api_key, "service_code": "nothing", "description": "x"}
     response = client.post(f"{API}/requests.json", data=data)
     assert response.status_code == 422 and response.get_json()[0]["code"] == 422
+
+
+def test_each_key_has_its_own_rate_limit_and_its_name_is_on_its_items(app, client, sign_in):
+    app.config["VOICE_API_KEYS"] = {"kakao-bot": KEY, "civic-app": "civic-app-key-0123456789"}
+    app.config["VOICE_API_RATE_LIMIT"] = "2 per minute"
+    data = {"service_code": "survey", "description": "정류장 의자 파손"}
+    try:
+        kakao = [
+            client.post(f"{API}/requests.json", data={**data, "api_key": KEY}),
+            client.get(f"{API}/requests/1.json", query_string={"api_key": KEY}),
+            client.post(f"{API}/requests.json", data={**data, "api_key": KEY}),
+        ]
+        civic = client.post(
+            f"{API}/requests.json", data={**data, "api_key": "civic-app-key-0123456789"}
+        )
+    finally:
+        app.config["VOICE_API_KEYS"] = {}
+        app.config["VOICE_API_RATE_LIMIT"] = "120 per minute"
+    assert [r.status_code for r in kakao] == [201, 200, 429]  # reading counts too
+    assert kakao[2].get_json()[0]["code"] == 429
+    assert civic.status_code == 201  # another key: its own budget, from the same address
+    items = db.session.scalars(db.select(VoiceItem).order_by(VoiceItem.id)).all()
+    assert [i.api_client for i in items] == ["kakao-bot", "civic-app"]
+    sign_in(Role.PR)
+    assert "연동 앱 (kakao-bot)" in client.get("/inbox").get_data(as_text=True)
+    assert "연동 앱 (civic-app)" in client.get(f"/inbox/{items[1].id}").get_data(as_text=True)

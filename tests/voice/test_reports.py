@@ -9,7 +9,7 @@ import openpyxl
 import time_machine
 
 from pcrm.auth.models import Role
-from pcrm.voice import handling, reports
+from pcrm.voice import handling, privacy, reports
 from pcrm.voice.models import Outcome
 from tests.factories import create_department, create_user
 from tests.voice.helpers import create_item, name_officer
@@ -46,9 +46,9 @@ def test_the_report_counts_in_the_offices_shape(app):
         rows, total = reports.report(pr, year=2026, grouping="month")
     [february] = rows
     assert february.name == "2026-02" and february.received == 4  # the duplicate is not counted
-    assert reports.cells(february)[1:7] == [4, 1, 1, 1, 0, 1]
+    assert reports.cells(february)[1:8] == [4, 1, 1, 1, 0, 0, 1]
     assert february.late == 2  # answered after the due date, and still open past it
-    assert reports.cells(total)[7] == 75.0 and reports.cells(total)[9] == 50.0
+    assert reports.cells(total)[8] == 75.0 and reports.cells(total)[10] == 50.0
     assert round(february.median_days, 1) == 2.0
 
     rows, _ = reports.report(officer, year=2026, grouping="department")
@@ -64,5 +64,22 @@ def test_the_report_downloads_as_csv_and_xlsx(app, client, sign_in):
     assert lines[0][0] == "구분" and lines[-1][0] == "합계" and lines[-1][1] == "4"
     response = client.get("/inbox/report.xlsx?year=2026&by=officer")
     sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
-    assert sheet.cell(1, 10).value == "지연율"
+    assert sheet.cell(1, 7).value == "주민 철회" and sheet.cell(1, 11).value == "지연율"
     assert "지연율" in client.get("/inbox/report?by=department").get_data(as_text=True)
+
+
+def test_a_withdrawn_item_has_its_own_column_and_no_answer_figures(app):
+    pr, _officer = _scene()
+    with time_machine.travel(FEB, tick=False):
+        withdrawn = create_item()
+    with time_machine.travel(FEB + timedelta(days=1), tick=False):
+        privacy.withdraw(withdrawn)
+    with time_machine.travel(FEB + timedelta(days=30), tick=False):
+        [february], _total = reports.report(pr, year=2026, grouping="month")
+    columns = [str(c) for c in reports.COLUMNS]
+    row = dict(zip(columns, reports.cells(february), strict=True))
+    assert row["접수"] == 5 and row["주민 철회"] == 1 and row["처리 중"] == 1
+    counted = ("정보 제공", "해결", "불가", "장기 추진", "주민 철회", "처리 중")
+    assert sum(row[c] for c in counted) == row["접수"]  # every item in one column
+    assert row["답변 비율"] == 75.0  # 3 answered of the 4 that could be
+    assert round(february.median_days, 1) == 2.0 and len(february.hours) == 3

@@ -119,3 +119,24 @@ def test_the_officer_answers_and_the_resident_gets_it_by_e_mail(app, client, sig
     assert "/join" in text  # not a subscriber: offered to join
     db.session.refresh(item)
     assert item.answer_sent_at is not None and item.outcome is Outcome.RESOLVED
+
+
+def test_the_inbox_pages_by_number_and_keeps_its_filters(app, client, sign_in, monkeypatch):
+    from pcrm.voice import queries
+
+    monkeypatch.setattr(queries, "PAGE_SIZE", 2)
+    pr = sign_in(Role.PR)
+    items = [create_item(f"의견 {n}번") for n in range(7)]
+    handling.answer_directly(items[0], user=pr, answer="안내드렸습니다.")  # done: filtered out
+    first = client.get("/inbox?status=received").get_data(as_text=True)
+    assert "의견 6건" in first and "1 / 3쪽" in first
+    assert 'href="/inbox?page=2&amp;status=received"' in first
+    assert 'href="/inbox?page=3&amp;status=received"' in first
+    last = client.get("/inbox?status=received&page=3").get_data(as_text=True)
+    assert [n for n in range(7) if f"의견 {n}번" in last] == [5, 6]
+    assert 'aria-current="page">3<' in last and 'rel="prev"' in last and 'rel="next"' not in last
+    past = client.get("/inbox?status=received&page=99").get_data(as_text=True)
+    assert "3 / 3쪽" in past  # past the last page: the last
+    everything = client.get("/inbox").get_data(as_text=True)
+    assert "의견 7건" in everything and "1 / 4쪽" in everything
+    assert client.get("/inbox?page=2000000").status_code == 404
