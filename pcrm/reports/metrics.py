@@ -1,0 +1,194 @@
+"""A campaign's figures: the funnel of people, what went wrong beside it, and each channel.
+
+Every figure is one grouped query over the campaign's messages and events; nothing is counted
+per recipient in Python. The funnel counts people (a reminder is not a second person); the
+channel rows count messages.
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from pcrm.campaigns import progress
+from pcrm.extensions import db
+from pcrm.messaging.models import Event, EventKind, Message, MessageStatus
+from pcrm.reports.sql import DELIVERED, SENT, flag
+from pcrm.subscribers.models import Channel
+from pcrm.tracking.service import SURVEY_LINK
+
+# The office's survey e-mail before PCRM: 82% delivered, 9% of those opened.
+BASELINE = progress.BASELINE
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A part over the whole it is a share of; no rate when the whole is zero."""
+
+    part: int
+    whole: int
+
+    @property
+    def value(self) -> float | None:
+        return self.part / self.whole if self.whole else None
+
+    @property
+    def percent(self) -> str:
+        return "–" if self.value is None else f"{100 * self.value:.1f}%"
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """People, each counted once however many messages reached them."""
+
+    targeted: int  # a message was made for them (also those suppressed or cancelled)
+    sent: int  # at least one of their messages left
+    delivered: int  # at least one arrived (sent, minus those whose every message bounced)
+    emailed: int  # at least one e-mail arrived: what an open is a share of
+    opened: int  # a person opened an e-mail that arrived (or followed one of its links)
+    clicked: int  # a person followed a link of a message that arrived
+    started: int  # followed the survey link as a person, or answered
+    responded: int  # answered
+
+    @property
+    def rates(self) -> dict[str, Rate]:
+        return {
+            "delivery": Rate(self.delivered, self.sent),
+            "open": Rate(self.opened, self.emailed),
+            "click": Rate(self.clicked, self.delivered),
+            "response": Rate(self.responded, self.delivered),
+            "response_targeted": Rate(self.responded, self.targeted),
+        }
+
+
+def _survey_link_followed():
+    return select(Event.message_id).where(
+        Event.kind == EventKind.CLICK, Event.link_id == SURVEY_LINK, Event.machine.is_(False)
+    )
+
+
+def funnel(campaign_id: int) -> Funnel:
+    """The campaign's people at each step, in one pass over its messages."""
+    delivered = Message.status.in_(DELIVERED)
+    emailed = delivered & (Message.channel == Channel.EMAIL)
+    started = Message.responded_at.is_not(None) | Message.id.in_(
+        _survey_link_followed().where(Event.campaign_id == campaign_id)
+    )
+    person = (
+        select(
+            func.max(flag(Message.status.in_(SENT))).label("sent"),
+            func.max(flag(delivered)).label("delivered"),
+            func.max(flag(emailed)).label("emailed"),
+            func.max(flag(emailed & Message.opened_at.is_not(None))).label("opened"),
+            func.max(flag(delivered & Message.clicked_at.is_not(None))).label("clicked"),
+            func.max(flag(started)).label("started"),
+            func.max(flag(Message.responded_at.is_not(None))).label("responded"),
+        )
+        .where(Message.campaign_id == campaign_id)
+        .group_by(Message.subscriber_id)
+        .subquery()
+    )
+    c = person.c
+    row = db.session.execute(
+        select(
+            func.count(),
+            *(func.coalesce(func.sum(col), 0) for col in (c.sent, c.delivered, c.emailed)),
+            *(func.coalesce(func.sum(col), 0) for col in (c.opened, c.clicked, c.started)),
+            func.coalesce(func.sum(c.responded), 0),
+        )
+    ).one()
+    return Funnel(*(int(n) for n in row))
+
+
+@dataclass(frozen=True)
+class Aside:
+    """What did not go well, beside the funnel: messages and events, not people."""
+
+    bounced_hard: int
+    bounced_soft: int
+    failed: int
+    suppressed: int
+    unsubscribed: int  # people who unsubscribed from one of its messages
+    complaints: int  # messages reported as spam
+    machine_opens: int  # open events by proxies and scanners
+    machine_only: int  # e-mails that arrived and only machines opened
+
+
+def aside(campaign_id: int) -> Aside:
+    """Bounces, refusals, opt-outs, complaints and machine opens of the campaign."""
+    status = Message.status
+    machine_open = (Event.kind == EventKind.OPEN) & Event.machine
+    opened_by_machine = select(Event.message_id).where(
+        Event.campaign_id == campaign_id, machine_open
+    )
+    messages = db.session.execute(
+        select(
+            func.count().filter(status == MessageStatus.BOUNCED_HARD),
+            func.count().filter(status == MessageStatus.BOUNCED_SOFT),
+            func.count().filter(status == MessageStatus.FAILED),
+            func.count().filter(status == MessageStatus.SUPPRESSED),
+            func.count(func.distinct(Message.subscriber_id)).filter(
+                Message.unsubscribed_at.is_not(None)
+            ),
+            func.count().filter(
+                status.in_(DELIVERED),
+                Message.opened_at.is_(None),
+                Message.id.in_(opened_by_machine),
+            ),
+        ).where(Message.campaign_id == campaign_id)
+    ).one()
+    events = db.session.execute(
+        select(
+            func.count(func.distinct(Event.message_id)).filter(Event.kind == EventKind.COMPLAINT),
+            func.count().filter(machine_open),
+        ).where(Event.campaign_id == campaign_id)
+    ).one()
+    hard, soft, failed, suppressed, unsubscribed, machine_only = messages
+    complaints, machine_opens = events
+    return Aside(
+        hard, soft, failed, suppressed, unsubscribed, complaints, machine_opens, machine_only
+    )
+
+
+@dataclass(frozen=True)
+class ChannelRow:
+    """One channel's messages, every wave together."""
+
+    channel: Channel
+    messages: int
+    sent: int
+    delivered: int
+    bounced: int
+    opened: int
+    clicked: int
+    responded: int
+
+    @property
+    def rates(self) -> dict[str, Rate]:
+        return {
+            "delivery": Rate(self.delivered, self.sent),
+            "open": Rate(self.opened, self.delivered),
+            "click": Rate(self.clicked, self.delivered),
+            "response": Rate(self.responded, self.delivered),
+        }
+
+
+def channels(campaign_id: int) -> list[ChannelRow]:
+    """Messages per channel: sent, delivered, bounced, opened (e-mail), clicked, answered from."""
+    delivered = Message.status.in_(DELIVERED)
+    bounced = Message.status.in_((MessageStatus.BOUNCED_HARD, MessageStatus.BOUNCED_SOFT))
+    rows = db.session.execute(
+        select(
+            Message.channel,
+            func.count(),
+            func.count().filter(Message.status.in_(SENT)),
+            func.count().filter(delivered),
+            func.count().filter(bounced),
+            func.count(Message.opened_at).filter(delivered, Message.channel == Channel.EMAIL),
+            func.count(Message.clicked_at).filter(delivered),
+            func.count(Message.responded_at),
+        )
+        .where(Message.campaign_id == campaign_id)
+        .group_by(Message.channel)
+        .order_by(Message.channel)
+    ).all()
+    return [ChannelRow(Channel(row[0]), *row[1:]) for row in rows]
