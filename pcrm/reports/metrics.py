@@ -66,15 +66,19 @@ def _survey_link_followed():
     )
 
 
-def funnel(campaign_id: int) -> Funnel:
-    """The campaign's people at each step, in one pass over its messages."""
+def funnels(campaign_ids: list[int]) -> dict[int, Funnel]:
+    """Each campaign's people at each step, in one pass over their messages; a campaign with
+    no message yet is left out."""
+    if not campaign_ids:
+        return {}
     delivered = Message.status.in_(DELIVERED)
     emailed = delivered & (Message.channel == Channel.EMAIL)
     started = Message.responded_at.is_not(None) | Message.id.in_(
-        _survey_link_followed().where(Event.campaign_id == campaign_id)
+        _survey_link_followed().where(Event.campaign_id.in_(campaign_ids))
     )
     person = (
         select(
+            Message.campaign_id.label("campaign_id"),
             func.max(flag(Message.status.in_(SENT))).label("sent"),
             func.max(flag(delivered)).label("delivered"),
             func.max(flag(emailed)).label("emailed"),
@@ -83,20 +87,31 @@ def funnel(campaign_id: int) -> Funnel:
             func.max(flag(started)).label("started"),
             func.max(flag(Message.responded_at.is_not(None))).label("responded"),
         )
-        .where(Message.campaign_id == campaign_id)
-        .group_by(Message.subscriber_id)
+        .where(Message.campaign_id.in_(campaign_ids))
+        .group_by(Message.campaign_id, Message.subscriber_id)
         .subquery()
     )
     c = person.c
-    row = db.session.execute(
-        select(
-            func.count(),
-            *(func.coalesce(func.sum(col), 0) for col in (c.sent, c.delivered, c.emailed)),
-            *(func.coalesce(func.sum(col), 0) for col in (c.opened, c.clicked, c.started)),
-            func.coalesce(func.sum(c.responded), 0),
+    steps = (c.sent, c.delivered, c.emailed, c.opened, c.clicked, c.started, c.responded)
+    rows = db.session.execute(
+        select(c.campaign_id, func.count(), *(func.sum(step) for step in steps)).group_by(
+            c.campaign_id
         )
-    ).one()
-    return Funnel(*(int(n) for n in row))
+    ).all()
+    return {row[0]: Funnel(*(int(n) for n in row[1:])) for row in rows}
+
+
+EMPTY = Funnel(0, 0, 0, 0, 0, 0, 0, 0)
+
+
+def funnel(campaign_id: int) -> Funnel:
+    """The campaign's people at each step (all zero before anything was made)."""
+    return funnels([campaign_id]).get(campaign_id, EMPTY)
+
+
+def total(found: list[Funnel]) -> Funnel:
+    """Funnels added up: people counted once per campaign that reached them."""
+    return Funnel(*(sum(getattr(f, step) for f in found) for step in Funnel.__dataclass_fields__))
 
 
 @dataclass(frozen=True)
