@@ -2,7 +2,7 @@
 
 from flask import Response
 
-from pcrm.reports.tables import Table
+from pcrm.reports.tables import Table, file_rows
 from pcrm.spreadsheets import csv_bytes, xlsx_workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -14,9 +14,9 @@ def _download(body: bytes, mimetype: str, name: str) -> Response:
 
 
 def csv_file(table: Table, name: str) -> Response:
-    return _download(csv_bytes(table.header, table.rows), "text/csv; charset=utf-8", name)
+    return _download(csv_bytes(table.header, file_rows(table)), "text/csv; charset=utf-8", name)
 
 
 def xlsx_file(tables: list[Table], name: str) -> Response:
-    sheets = [(table.title, table.header, table.rows) for table in tables]
+    sheets = [(table.title, table.header, file_rows(table)) for table in tables]
     return _download(xlsx_workbook(sheets), XLSX, name)

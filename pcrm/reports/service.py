@@ -1,16 +1,26 @@
 """What the report pages show, for whom: department staff see their own department only."""
 
+from dataclasses import dataclass
+
+from flask import url_for
+from flask_babel import gettext as _
+
 from pcrm.auth.access import ensure_department
-from pcrm.auth.models import User
+from pcrm.auth.models import Department, User
 from pcrm.campaigns.models import Campaign
 from pcrm.errors import NotFound
 from pcrm.extensions import db
+from pcrm.i18n import localized
+from pcrm.projects.models import Project
+from pcrm.projects.service import project_for
+from pcrm.reports import metrics, rollup
 from pcrm.reports.campaign import CampaignReport, campaign_report
 from pcrm.reports.campaign_tables import campaign_tables
-from pcrm.reports.metrics import BASELINE
+from pcrm.reports.metrics import BASELINE, Funnel
+from pcrm.reports.rollup_tables import baseline_table, campaigns_table, sums_table
 from pcrm.reports.tables import Table, table_named
 
-__all__ = ["BASELINE", "campaign_page", "one_table", "visible_campaign"]
+__all__ = ["BASELINE", "campaign_page", "department_page", "district_page", "one_table"]
 
 
 def visible_campaign(user: User, campaign_id: int) -> Campaign:
@@ -30,5 +40,71 @@ def one_table(tables: list[Table], key: str) -> Table:
     """The table called `key` of a report (404 for any other name)."""
     table = table_named(tables, key)
     if table is None:
-        raise NotFound("")
+        raise NotFound(_("찾을 수 없습니다."))
     return table
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """A page of campaigns added up: its title, the sum of all, and its tables."""
+
+    title: str
+    total: Funnel
+    tables: list[Table]
+    project: Project | None = None
+    department: Department | None = None
+
+
+def project_page(user: User, project_id: int) -> Rollup:
+    """A visible project's campaigns side by side."""
+    project = project_for(user, project_id)
+    lines = rollup.of_project(project)
+    total = metrics.total([line.funnel for line in lines])
+    return Rollup(localized(project), total, [campaigns_table(lines)], project=project)
+
+
+def department_page(user: User, department_id: int) -> Rollup:
+    """A department's projects and campaigns, and its trend by month."""
+    department = db.get_or_404(Department, department_id)
+    ensure_department(department.id, user)
+    lines = rollup.of_department(department.id)
+    tables = [
+        sums_table(rollup.by_project(lines), key="projects", title=_("사업"), name=localized,
+                   chart_title=_("사업별 응답률 (응답÷전달)")),
+        _trend(lines),
+        campaigns_table(lines, with_project=True),
+    ]  # fmt: skip
+    total = metrics.total([line.funnel for line in lines])
+    return Rollup(localized(department), total, tables, department=department)
+
+
+def district_page(user: User) -> Rollup:
+    """Every department compared, with the office's baseline before this service (PR staff)."""
+    if not user.sees_all_departments:
+        raise NotFound(_("찾을 수 없습니다."))
+    lines = rollup.of_department(None)
+    departments = rollup.by_department(lines)
+    tables = [
+        sums_table(departments, key="departments", title=_("부서"), name=localized,
+                   chart_title=_("부서별 응답률 (응답÷전달)")),
+        baseline_table(departments),
+        _trend(lines),
+    ]  # fmt: skip
+    total = metrics.total([line.funnel for line in lines])
+    return Rollup(_("구 전체"), total, tables)
+
+
+def _trend(lines) -> Table:
+    return sums_table(
+        rollup.by_month(lines), key="months", title=_("발송 시작 월"),
+        name=lambda month: f"{month:%Y-%m}", chart_title=_("월별 응답률 (응답÷전달)"),
+    )  # fmt: skip
+
+
+def start_page(user: User) -> str:
+    """Where the reports menu leads this person."""
+    if user.sees_all_departments:
+        return url_for("reports.district")
+    if user.department_id is None:
+        return url_for("projects.index")
+    return url_for("reports.department", department_id=user.department_id)

@@ -1,11 +1,17 @@
 """Report pages: a campaign, a project, a department and the district; their CSV and XLSX."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template
 from flask_login import current_user
 
 from pcrm.reports import exports, service
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+@bp.get("/")
+def index():
+    """PR staff start at the district overview, department staff at their department."""
+    return redirect(service.start_page(current_user))
 
 
 @bp.get("/campaigns/<int:campaign_id>")
@@ -30,3 +36,34 @@ def campaign_xlsx(campaign_id: int):
     """Every table of a campaign's report as one workbook."""
     _report, tables = service.campaign_page(current_user, campaign_id)
     return exports.xlsx_file(tables, f"campaign-{campaign_id}-report.xlsx")
+
+
+def _rollup(page: service.Rollup, name: str, key: str | None, fmt: str | None):
+    if fmt == "csv":
+        return exports.csv_file(service.one_table(page.tables, key), f"{name}-{key}.csv")
+    if fmt == "xlsx":
+        return exports.xlsx_file(page.tables, f"{name}-report.xlsx")
+    return render_template("reports/rollup.html", page=page)
+
+
+def _rollup_routes(path: str, endpoint: str, page, name) -> None:
+    """A rollup page, each of its tables as CSV and all as XLSX, under `path`."""
+
+    def show(key=None, fmt=None, **ids):
+        return _rollup(page(current_user, **ids), name(**ids), key, fmt)
+
+    show.__doc__ = page.__doc__
+    bp.add_url_rule(path, endpoint, show, methods=["GET"])
+    bp.add_url_rule(f"{path}/<key>.csv", f"{endpoint}_csv", show, defaults={"fmt": "csv"})
+    bp.add_url_rule(f"{path}/report.xlsx", f"{endpoint}_xlsx", show, defaults={"fmt": "xlsx"})
+
+
+_rollup_routes(
+    "/projects/<int:project_id>", "project", service.project_page,
+    lambda project_id: f"project-{project_id}",
+)  # fmt: skip
+_rollup_routes(
+    "/departments/<int:department_id>", "department", service.department_page,
+    lambda department_id: f"department-{department_id}",
+)  # fmt: skip
+_rollup_routes("/district", "district", service.district_page, lambda: "district")
