@@ -67,10 +67,11 @@ def test_department_page_and_its_workbook(client, sign_in, office):
 def test_department_staff_reach_only_their_department(client, sign_in, office):
     sign_in(Role.DEPARTMENT, department=office["culture"])
     transport, bus = office["transport"].id, office["bus"].id
-    for path in (f"/reports/departments/{transport}", f"/reports/departments/{transport}/projects.csv",
-                 f"/reports/departments/{transport}/report.xlsx", f"/reports/projects/{bus}",
-                 f"/reports/projects/{bus}/campaigns.csv", "/reports/district",
-                 "/reports/district/departments.csv", "/reports/district/report.xlsx"):  # fmt: skip
+    department = f"/reports/departments/{transport}"
+    for path in (department, f"{department}/projects.csv", f"{department}/report.xlsx",
+                 f"/reports/projects/{bus}", f"/reports/projects/{bus}/campaigns.csv",
+                 "/reports/district", "/reports/district/departments.csv",
+                 "/reports/district/report.xlsx"):  # fmt: skip
         assert client.get(path).status_code == 404, path
     assert (
         client.get("/reports/")
