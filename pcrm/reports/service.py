@@ -1,13 +1,16 @@
 """What the report pages show, for whom: department staff see their own department only."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from flask import url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from pcrm.auth.access import ensure_department
 from pcrm.auth.models import Department, User
 from pcrm.campaigns.models import Campaign
+from pcrm.db import utcnow
 from pcrm.errors import NotFound
 from pcrm.extensions import db
 from pcrm.i18n import localized
@@ -19,6 +22,8 @@ from pcrm.reports.campaign_tables import campaign_tables
 from pcrm.reports.metrics import BASELINE, Funnel
 from pcrm.reports.rollup_tables import baseline_table, campaigns_table, sums_table
 from pcrm.reports.tables import Table, table_named
+from pcrm.surveys.models import Survey
+from pcrm.surveys.results import Results, survey_results
 
 __all__ = ["BASELINE", "campaign_page", "department_page", "district_page", "one_table"]
 
@@ -108,3 +113,20 @@ def start_page(user: User) -> str:
     if user.department_id is None:
         return url_for("projects.index")
     return url_for("reports.department", department_id=user.department_id)
+
+
+@dataclass(frozen=True)
+class PrintReport:
+    """A department's result report for its approval chain: reach, then each survey's results."""
+
+    page: Rollup
+    surveys: list[Results]
+    printed_at: datetime = field(default_factory=utcnow)
+
+
+def department_print(user: User, department_id: int) -> PrintReport:
+    """The department's reach and the results of the surveys its campaigns invited to."""
+    page = department_page(user, department_id)
+    ids = {line.campaign.survey_id for line in rollup.of_department(department_id)}
+    found = db.session.scalars(select(Survey).where(Survey.id.in_(ids - {None}))).all()
+    return PrintReport(page, [survey_results(s) for s in sorted(found, key=lambda s: s.id)])

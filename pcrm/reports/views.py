@@ -67,3 +67,10 @@ _rollup_routes(
     lambda department_id: f"department-{department_id}",
 )  # fmt: skip
 _rollup_routes("/district", "district", service.district_page, lambda: "district")
+
+
+@bp.get("/departments/<int:department_id>/print")
+def department_print(department_id: int):
+    """A department's result report (reach and survey results), laid out for A4 paper."""
+    report = service.department_print(current_user, department_id)
+    return render_template("reports/print.html", report=report)
