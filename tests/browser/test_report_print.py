@@ -26,7 +26,7 @@ def department(app):
 
 
 def test_result_report_prints_on_a4(staff_page, department):
-    transport, campaign = department
+    transport, _campaign = department
     staff_page.goto(f"/reports/departments/{transport.id}/print")
     staff_page.emulate_media(media="print")
     reader = PdfReader(io.BytesIO(staff_page.pdf(prefer_css_page_size=True)))
