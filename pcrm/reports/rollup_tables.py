@@ -2,6 +2,7 @@
 
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from pcrm.i18n import local_datetime, localized
 from pcrm.labels import label
@@ -22,12 +23,14 @@ def _figures(f: Funnel) -> list:
     ]  # fmt: skip
 
 
-FIGURES = ("대상", "전달", "전달률 (전달÷발송)", "열람률 (열람÷메일 전달)",
-           "클릭률 (클릭÷전달)", "응답", "응답률 (응답÷전달)")  # fmt: skip
+FIGURES = (
+    _l("대상"), _l("전달"), _l("전달률 (전달÷발송)"), _l("열람률 (열람÷메일 전달)"),
+    _l("클릭률 (클릭÷전달)"), _l("응답"), _l("응답률 (응답÷전달)"),
+)  # fmt: skip
 
 
 def _figure_header() -> list[str]:
-    return [_(word) for word in FIGURES]
+    return [str(word) for word in FIGURES]
 
 
 def _rate_bars(rows, *, chart_id: str, title: str, baseline: tuple[str, float] | None = None):
