@@ -76,7 +76,7 @@ def channels(report: CampaignReport) -> Table:
 def waves(report: CampaignReport) -> Table:
     rows = [
         [
-            words.wave_name(w.number), str(words.CHANNELS[w.channel.value]),
+            words.wave_name(w.number), str(words.CHANNELS[w.channel or "mixed"]),
             local_datetime(w.started_at), w.people, w.sent, w.delivered, w.clicked,
             w.answered, w.answered_total, _share(w.rates["uplift"]),
         ]
@@ -133,7 +133,7 @@ def delays(report: CampaignReport) -> Table:
     )  # fmt: skip
 
 
-def _timeline(report, key: str, title: str, fmt: str, every: int) -> Table:
+def _timeline(report, key: str, title: str, fmt: str) -> Table:
     moments = report.timeline[key]
     rows = [[m.at.strftime(fmt), m.opens, m.clicks, m.answers] for m in moments]
     series = [
@@ -146,13 +146,12 @@ def _timeline(report, key: str, title: str, fmt: str, every: int) -> Table:
         description=_("열람 %(o)s, 클릭 %(c)s, 응답 %(a)s",
                       o=f"{sum(r[1] for r in rows):,}", c=f"{sum(r[2] for r in rows):,}",
                       a=f"{sum(r[3] for r in rows):,}"),
-        every=every,
     )  # fmt: skip
     header = [_("서울 시각"), _("열람 (사람)"), _("클릭 (사람)"), _("응답")]
     return Table(
         f"timeline-{key}", title, header, rows, chart if rows else None,
         _("메시지마다 첫 열람, 첫 클릭, 응답을 셉니다."), _("아직 반응이 없습니다."),
-        numeric={1, 2, 3},
+        numeric={1, 2, 3}, folded=key == "hours",
     )  # fmt: skip
 
 
@@ -192,7 +191,7 @@ def campaign_tables(report: CampaignReport) -> list[Table]:
         waves(report),
         links(report),
         delays(report),
-        _timeline(report, "days", _("날짜별 반응"), "%m-%d", 1),
-        _timeline(report, "hours", _("시간별 반응 (처음 72시간)"), "%m-%d %H시", 6),
+        _timeline(report, "days", _("날짜별 반응"), "%m-%d"),
+        _timeline(report, "hours", _("시간별 반응 (처음 72시간)"), "%m-%d %H시"),
         *groups(report, words.group_names()),
     ]

@@ -93,13 +93,14 @@ def columns(
     chart_id: str,
     title: str,
     description: str,
-    every: int = 1,
 ) -> Markup:
     """Grouped columns over `labels` (one group a label, one column a series), a legend on top;
-    every `every`-th label is written under its group."""
-    group_width = max(8, min(48, 640 // max(len(labels), 1)))
-    plot_height, top_margin, axis = 160, 30, 40
-    width, height = 50 + group_width * len(labels) + 10, top_margin + plot_height + axis
+    labels are written under as many groups as they fit under."""
+    width, plot_width, plot_height, top_margin, axis = 700, 640, 160, 30, 40
+    group_width = min(80.0, plot_width / max(len(labels), 1))
+    longest = max((len(label) for label in labels), default=1) * 7 + 8
+    every = max(1, -(-longest // int(max(group_width, 1))))
+    height = top_margin + plot_height + axis
     top = max((v for s in series for v in s.values), default=0) or 1
     parts = [_open(chart_id, width, height, title, description), _legend(series, chart_id)]
     base = top_margin + plot_height
@@ -108,19 +109,19 @@ def columns(
         f'<text x="44" y="{top_margin + 10}" text-anchor="end" fill="{INK}">{top:,}</text>'
         f'<text x="44" y="{base}" text-anchor="end" fill="{INK}">0</text>'
     )
-    column = (group_width - 2) / max(len(series), 1)
+    column = group_width * 0.8 / max(len(series), 1)
     for index, label in enumerate(labels):
         x = 50 + index * group_width
         for number, one in enumerate(series):
-            value = one.values[index]
-            tall = round(plot_height * value / top, 1)
+            tall = round(plot_height * one.values[index] / top, 1)
             parts.append(
                 f'<rect x="{x + number * column:.1f}" y="{base - tall}" width="{column:.1f}" '
                 f'height="{tall}" {_fill(FILLS[number % len(FILLS)], chart_id)}/>'
             )
         if index % every == 0:
             parts.append(
-                f'<text x="{x}" y="{base + 16}" fill="{INK}" font-size="11">{escape(label)}</text>'
+                f'<text x="{x:.1f}" y="{base + 16}" fill="{INK}" font-size="11">'
+                f"{escape(label)}</text>"
             )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704  (every value above is escaped or a number)

@@ -15,6 +15,7 @@ class Table:
     note: str = ""
     empty: str = ""  # what the page says when there are no rows
     numeric: set[int] = field(default_factory=set)  # columns aligned as numbers
+    folded: bool = False  # a long table: shown on request, its chart always
 
 
 @dataclass(frozen=True)

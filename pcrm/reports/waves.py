@@ -19,7 +19,7 @@ from pcrm.subscribers.models import Channel
 @dataclass(frozen=True)
 class WaveRow:
     number: int  # 0: the invitation; 1, 2, ...: reminders
-    channel: Channel
+    channel: Channel | None  # None: a mixed first wave (e-mail, and SMS to phone-only people)
     started_at: datetime | None  # when its first message left
     people: int
     sent: int
@@ -43,6 +43,7 @@ def _wave_counts(campaign_id: int) -> list:
         select(
             Message.wave,
             func.min(Message.channel),
+            func.max(Message.channel),
             func.min(Message.sent_at),
             func.count(func.distinct(Message.subscriber_id)),
             func.count().filter(Message.status.in_(SENT)),
@@ -72,14 +73,15 @@ def _answers_by_window(campaign_id: int, starts: list[tuple[int, datetime]]) -> 
 def waves(campaign_id: int) -> list[WaveRow]:
     """Every wave that has messages, with the answers that followed it."""
     counts = _wave_counts(campaign_id)
-    starts = [(row[0], row[2]) for row in counts if row[2] is not None]
+    starts = [(row[0], row[3]) for row in counts if row[3] is not None]
     answered = _answers_by_window(campaign_id, starts) if starts else {}
     rows, total = [], answered.get(-1, 0)
-    for number, channel, started_at, people, sent, delivered, clicked in counts:
+    for number, first, last, started_at, people, sent, delivered, clicked in counts:
         total += answered.get(number, 0)
+        channel = Channel(first) if first == last else None
         rows.append(
             WaveRow(
-                number, Channel(channel), started_at, people, sent, delivered, clicked,
+                number, channel, started_at, people, sent, delivered, clicked,
                 answered.get(number, 0), total,
             )
         )  # fmt: skip

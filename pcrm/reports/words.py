@@ -51,7 +51,7 @@ DELAYS = {
     "7d": _l("3~7일"),
     "more": _l("7일 넘게"),
 }
-CHANNELS = {"email": _l("이메일"), "sms": _l("문자")}
+CHANNELS = {"email": _l("이메일"), "sms": _l("문자"), "mixed": _l("이메일·문자")}
 
 
 def group_names() -> dict[str, dict[str | None, str]]:

@@ -132,3 +132,18 @@ def test_nothing_sent_yet_has_no_rate_and_no_error(app):
     assert timing.delays(campaign.id).median_seconds is None
     assert timing.timeline(campaign.id) == {"hours": [], "days": []}
     assert all(rows == [] for rows in groups.groups(campaign.id).values())
+
+
+def test_a_mixed_first_wave_names_no_single_channel(app):
+    from pcrm.extensions import db
+    from pcrm.messaging.models import Message, MessageStatus
+    from tests.campaigns.factories import create_subscribers
+
+    campaign = create_campaign()
+    first, second = create_subscribers(2)
+    for person, channel in ((first, Channel.EMAIL), (second, Channel.SMS)):
+        db.session.add(Message(campaign_id=campaign.id, subscriber_id=person.id, channel=channel,
+                               wave=0, status=MessageStatus.SENT, sent_at=T0))  # fmt: skip
+    db.session.commit()
+    (wave,) = waves.waves(campaign.id)
+    assert (wave.channel, wave.people, wave.delivered) == (None, 2, 2)
