@@ -17,15 +17,16 @@ def _rate(part: int, whole: int) -> str:
 
 
 def _figures(f: Funnel) -> list:
+    """Response first: it is the headline; then how far the messages got."""
     return [
-        f.targeted, f.delivered, _rate(f.delivered, f.sent), _rate(f.opened, f.emailed),
-        _rate(f.clicked, f.delivered), f.responded, _rate(f.responded, f.delivered),
+        f.targeted, f.delivered, f.responded, _rate(f.responded, f.delivered),
+        _rate(f.delivered, f.sent), _rate(f.opened, f.emailed), _rate(f.clicked, f.delivered),
     ]  # fmt: skip
 
 
 FIGURES = (
-    _l("대상"), _l("전달"), _l("전달률 (전달÷발송)"), _l("열람률 (열람÷메일 전달)"),
-    _l("클릭률 (클릭÷전달)"), _l("응답"), _l("응답률 (응답÷전달)"),
+    _l("대상"), _l("전달"), _l("응답"), _l("응답률 (응답÷전달)"), _l("전달률 (전달÷발송)"),
+    _l("열람률 (열람÷메일 전달)"), _l("클릭률 (클릭÷전달)"),
 )  # fmt: skip
 
 
