@@ -19,13 +19,11 @@ from pcrm.projects.service import project_for
 from pcrm.reports import metrics, rollup
 from pcrm.reports.campaign import CampaignReport, campaign_report
 from pcrm.reports.campaign_tables import campaign_tables
-from pcrm.reports.metrics import BASELINE, Funnel
+from pcrm.reports.metrics import Funnel
 from pcrm.reports.rollup_tables import baseline_table, campaigns_table, sums_table
 from pcrm.reports.tables import Table, table_named
 from pcrm.surveys.models import Survey
 from pcrm.surveys.results import Results, survey_results
-
-__all__ = ["BASELINE", "campaign_page", "department_page", "district_page", "one_table"]
 
 
 def visible_campaign(user: User, campaign_id: int) -> Campaign:

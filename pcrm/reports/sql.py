@@ -2,12 +2,12 @@
 
 from sqlalchemy import BigInteger, ColumnElement, Integer, case, cast, func
 
-from pcrm.campaigns.progress import ATTEMPTED, DELIVERED
+from pcrm.campaigns import progress
 from pcrm.extensions import db
 
-# What left (delivered, bounced or refused on the way) and what arrived: the campaign's own rule.
-SENT = ATTEMPTED
-__all__ = ["DELIVERED", "SENT", "epoch", "flag"]
+# What arrived, and what left (delivered, bounced or refused on the way): the campaign's own rule.
+DELIVERED = progress.DELIVERED
+SENT = progress.ATTEMPTED
 
 
 def epoch(column) -> ColumnElement[int]:

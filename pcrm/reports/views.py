@@ -4,6 +4,7 @@ from flask import Blueprint, redirect, render_template
 from flask_login import current_user
 
 from pcrm.reports import exports, service
+from pcrm.reports.metrics import BASELINE
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -18,9 +19,7 @@ def index():
 def campaign(campaign_id: int):
     """A campaign's report: funnel, rates, channels, waves, links, timing and groups."""
     report, tables = service.campaign_page(current_user, campaign_id)
-    return render_template(
-        "reports/campaign.html", report=report, tables=tables, baseline=service.BASELINE
-    )
+    return render_template("reports/campaign.html", report=report, tables=tables, baseline=BASELINE)
 
 
 @bp.get("/campaigns/<int:campaign_id>/<key>.csv")
