@@ -60,10 +60,10 @@ class Funnel:
         }
 
 
-def _survey_link_followed():
-    return select(Event.message_id).where(
-        Event.kind == EventKind.CLICK, Event.link_id == SURVEY_LINK, Event.machine.is_(False)
-    )
+def _messages_with(*conditions):
+    """Ids of the messages with such an event, once each: joined, not `IN (...)`, which
+    PostgreSQL runs row by row once the ids outgrow its hash memory (many campaigns)."""
+    return select(Event.message_id).where(*conditions).distinct().subquery()
 
 
 def funnels(campaign_ids: list[int]) -> dict[int, Funnel]:
@@ -73,9 +73,13 @@ def funnels(campaign_ids: list[int]) -> dict[int, Funnel]:
         return {}
     delivered = Message.status.in_(DELIVERED)
     emailed = delivered & (Message.channel == Channel.EMAIL)
-    started = Message.responded_at.is_not(None) | Message.id.in_(
-        _survey_link_followed().where(Event.campaign_id.in_(campaign_ids))
+    followed = _messages_with(
+        Event.campaign_id.in_(campaign_ids),
+        Event.kind == EventKind.CLICK,
+        Event.link_id == SURVEY_LINK,
+        Event.machine.is_(False),
     )
+    started = Message.responded_at.is_not(None) | followed.c.message_id.is_not(None)
     person = (
         select(
             Message.campaign_id.label("campaign_id"),
@@ -87,6 +91,8 @@ def funnels(campaign_ids: list[int]) -> dict[int, Funnel]:
             func.max(flag(started)).label("started"),
             func.max(flag(Message.responded_at.is_not(None))).label("responded"),
         )
+        .select_from(Message)
+        .outerjoin(followed, followed.c.message_id == Message.id)
         .where(Message.campaign_id.in_(campaign_ids))
         .group_by(Message.campaign_id, Message.subscriber_id)
         .subquery()
@@ -132,9 +138,7 @@ def aside(campaign_id: int) -> Aside:
     """Bounces, refusals, opt-outs, complaints and machine opens of the campaign."""
     status = Message.status
     machine_open = (Event.kind == EventKind.OPEN) & Event.machine
-    opened_by_machine = select(Event.message_id).where(
-        Event.campaign_id == campaign_id, machine_open
-    )
+    by_machine = _messages_with(Event.campaign_id == campaign_id, machine_open)
     messages = db.session.execute(
         select(
             func.count().filter(status == MessageStatus.BOUNCED_HARD),
@@ -147,9 +151,12 @@ def aside(campaign_id: int) -> Aside:
             func.count().filter(
                 status.in_(DELIVERED),
                 Message.opened_at.is_(None),
-                Message.id.in_(opened_by_machine),
+                by_machine.c.message_id.is_not(None),
             ),
-        ).where(Message.campaign_id == campaign_id)
+        )
+        .select_from(Message)
+        .outerjoin(by_machine, by_machine.c.message_id == Message.id)
+        .where(Message.campaign_id == campaign_id)
     ).one()
     events = db.session.execute(
         select(
