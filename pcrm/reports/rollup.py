@@ -13,6 +13,7 @@ from pcrm.extensions import db
 from pcrm.messaging.quiet_hours import SEOUL
 from pcrm.projects.models import Project
 from pcrm.reports.metrics import EMPTY, Funnel, funnels, total
+from pcrm.reports.snapshots import stored_funnels
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,9 @@ def campaign_lines(query: Select) -> list[CampaignLine]:
     order = (Campaign.launched_at.desc().nulls_last(), Campaign.id.desc())
     loaded = selectinload(Campaign.project).selectinload(Project.department)
     campaigns = db.session.scalars(query.options(loaded).order_by(*order)).all()
-    found = funnels([campaign.id for campaign in campaigns])
+    ids = [campaign.id for campaign in campaigns]
+    found = stored_funnels(ids)
+    found |= funnels([one for one in ids if one not in found])  # none stored yet: counted now
     return [CampaignLine(c, found.get(c.id, EMPTY)) for c in campaigns]
 
 

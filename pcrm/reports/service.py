@@ -16,7 +16,7 @@ from pcrm.extensions import db
 from pcrm.i18n import localized
 from pcrm.projects.models import Project
 from pcrm.projects.service import project_for
-from pcrm.reports import metrics, rollup
+from pcrm.reports import metrics, rollup, snapshots
 from pcrm.reports.campaign import CampaignReport, campaign_report
 from pcrm.reports.campaign_tables import campaign_tables
 from pcrm.reports.metrics import Funnel
@@ -33,10 +33,24 @@ def visible_campaign(user: User, campaign_id: int) -> Campaign:
     return campaign
 
 
-def campaign_page(user: User, campaign_id: int) -> tuple[CampaignReport, list[Table]]:
-    """A visible campaign's report and its tables."""
-    report = campaign_report(visible_campaign(user, campaign_id))
-    return report, campaign_tables(report)
+@dataclass(frozen=True)
+class CampaignPage:
+    report: CampaignReport
+    tables: list[Table]
+    as_of: datetime | None  # when its stored figures were computed; None: computed now
+
+
+def campaign_page(user: User, campaign_id: int) -> CampaignPage:
+    """A visible campaign's report (its stored figures, else computed now) and its tables."""
+    campaign = visible_campaign(user, campaign_id)
+    stored = snapshots.stored_report(campaign)
+    report, as_of = stored if stored is not None else (campaign_report(campaign), None)
+    return CampaignPage(report, campaign_tables(report), as_of)
+
+
+def refresh_campaign(user: User, campaign_id: int) -> None:
+    """Recompute a visible campaign's stored figures now."""
+    snapshots.refresh(visible_campaign(user, campaign_id))
 
 
 def one_table(tables: list[Table], key: str) -> Table:

@@ -1,9 +1,11 @@
 """Report pages: a campaign, a project, a department and the district; their CSV and XLSX."""
 
-from flask import Blueprint, redirect, render_template
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from pcrm.reports import exports, service
+from pcrm.reports.forms import RefreshForm
 from pcrm.reports.metrics import BASELINE
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -18,22 +20,33 @@ def index():
 @bp.get("/campaigns/<int:campaign_id>")
 def campaign(campaign_id: int):
     """A campaign's report: funnel, rates, channels, waves, links, timing and groups."""
-    report, tables = service.campaign_page(current_user, campaign_id)
-    return render_template("reports/campaign.html", report=report, tables=tables, baseline=BASELINE)
+    page = service.campaign_page(current_user, campaign_id)
+    return render_template(
+        "reports/campaign.html", report=page.report, tables=page.tables, as_of=page.as_of,
+        baseline=BASELINE, refresh_form=RefreshForm(),
+    )  # fmt: skip
+
+
+@bp.post("/campaigns/<int:campaign_id>/refresh")
+def campaign_refresh(campaign_id: int):
+    """Recompute the campaign's report figures now (staff of its department, PR)."""
+    if RefreshForm().validate_on_submit():
+        service.refresh_campaign(current_user, campaign_id)
+        flash(_("보고서 숫자를 지금 기준으로 새로 계산했습니다."), "success")
+    return redirect(url_for("reports.campaign", campaign_id=campaign_id))
 
 
 @bp.get("/campaigns/<int:campaign_id>/<key>.csv")
 def campaign_csv(campaign_id: int, key: str):
     """One table of a campaign's report as CSV."""
-    _report, tables = service.campaign_page(current_user, campaign_id)
-    table = service.one_table(tables, key)
+    table = service.one_table(service.campaign_page(current_user, campaign_id).tables, key)
     return exports.csv_file(table, f"campaign-{campaign_id}-{table.key}.csv")
 
 
 @bp.get("/campaigns/<int:campaign_id>/report.xlsx")
 def campaign_xlsx(campaign_id: int):
     """Every table of a campaign's report as one workbook."""
-    _report, tables = service.campaign_page(current_user, campaign_id)
+    tables = service.campaign_page(current_user, campaign_id).tables
     return exports.xlsx_file(tables, f"campaign-{campaign_id}-report.xlsx")
 
 
