@@ -6,7 +6,7 @@ from pcrm.auth.models import Role
 from pcrm.campaigns.models import Campaign, CampaignStatus
 from pcrm.demo import load_demo
 from pcrm.extensions import db
-from pcrm.reports import metrics, waves
+from pcrm.reports import metrics, snapshots, waves
 
 
 def test_demo_reports_show_reach_waves_and_answers(app, client, sign_in):
@@ -15,6 +15,7 @@ def test_demo_reports_show_reach_waves_and_answers(app, client, sign_in):
     assert len({c.project.department_id for c in sent}) >= 3
     for campaign in sent:
         funnel = metrics.funnel(campaign.id)
+        assert snapshots.stored_funnels([campaign.id]) == {campaign.id: funnel}
         assert funnel.delivered and funnel.responded <= funnel.delivered <= funnel.sent
     assert any(len(waves.waves(c.id)) == 2 for c in sent)  # the SMS reminder went
     sign_in(Role.PR)
@@ -24,3 +25,5 @@ def test_demo_reports_show_reach_waves_and_answers(app, client, sign_in):
         page = client.get(path)
         assert page.status_code == 200, path
         assert "응답률" in page.get_data(as_text=True), path
+        if "/campaigns/" in path:
+            assert " 기준입니다" in page.get_data(as_text=True), path
