@@ -69,6 +69,7 @@ def register_blueprints(app: Flask) -> None:
     from pcrm.outbox.views import bp as outbox
     from pcrm.projects.views import bp as projects
     from pcrm.replies.views import bp as replies
+    from pcrm.reports.views import bp as reports
     from pcrm.subscribers.views import bp as subscribers
     from pcrm.surveys.views import bp as surveys
     from pcrm.tracking.views import bp as tracking
@@ -85,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
         campaigns,
         campaign_editor,
         replies,
+        reports,
         tracking,
         bounces,
         webhooks,

@@ -6,6 +6,7 @@ from pcrm.campaigns.models import Campaign, CampaignTransition, CampaignWave  # 
 from pcrm.messaging.models import Event, Message, ShortLink, Suppression  # noqa: F401
 from pcrm.projects.models import Project  # noqa: F401
 from pcrm.replies.models import SmsReply  # noqa: F401
+from pcrm.reports.models import ReportSnapshot  # noqa: F401
 from pcrm.subscribers.imports.models import ImportBatch, ImportRow  # noqa: F401
 from pcrm.subscribers.models import (  # noqa: F401
     AccessLog,

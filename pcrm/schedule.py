@@ -30,6 +30,7 @@ def _jobs() -> list[PeriodicJob]:
         reconcile_campaigns,
     )
     from pcrm.replies.optouts import sync_opt_out_list
+    from pcrm.reports.snapshots import refresh_due_snapshots
     from pcrm.subscribers.jobs import purge_expired_records
     from pcrm.voice.jobs import erase_old_contacts, remind_and_escalate
 
@@ -38,6 +39,7 @@ def _jobs() -> list[PeriodicJob]:
         PeriodicJob(reconcile_campaigns, interval=60),
         PeriodicJob(materialise_due_waves, interval=60),  # reminder waves that are due
         PeriodicJob(poll_delivery_results, interval=120),  # what became of the SMS sent
+        PeriodicJob(refresh_due_snapshots, interval=300),  # report figures of active campaigns
         PeriodicJob(sync_opt_out_list, DAY),  # the provider's 080 opt-out list
         PeriodicJob(poll_bounce_mailbox, interval=60),  # off while BOUNCE_IMAP_HOST is unset
         PeriodicJob(purge_expired_records, DAY),  # access log past two years, old import files

@@ -1,7 +1,7 @@
 """voice: residents' voice (items from every channel, comments, the audit trail, department officers, the case book)
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0021
 Create Date: 2026-11-30 22:57:32.669332
 
 """
@@ -13,7 +13,7 @@ import pcrm.db
 
 # revision identifiers, used by Alembic.
 revision = '0022'
-down_revision = '0020'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 

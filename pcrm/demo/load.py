@@ -21,6 +21,7 @@ from pcrm.demo.bounces import load_bounces
 from pcrm.demo.campaigns import NEWSLETTER_PROJECT, load_campaigns
 from pcrm.demo.imports import load_imports
 from pcrm.demo.people import synthetic_subscribers
+from pcrm.demo.reports import load_report_snapshots
 from pcrm.demo.returned_mail import load_returned_mail
 from pcrm.demo.segments import load_segments
 from pcrm.demo.signups import load_pending_signup
@@ -202,6 +203,7 @@ def load_demo(*, subscribers: int = 3000, seed: int = 2015) -> DemoSummary:
     load_bounces()
     load_voice()
     load_staff_mail()  # after the campaigns: the PR office hears of the request waiting
+    load_report_snapshots()  # last: the report pages read what everything above left
     return DemoSummary(
         departments=_count(Department),
         projects=_count(Project),

@@ -6,6 +6,7 @@ from flask_login import current_user
 from pcrm.auth import service as auth_service
 from pcrm.auth.access import public
 from pcrm.main import service
+from pcrm.reports.dashboard import needs
 from pcrm.urls import safe_next
 
 bp = Blueprint("main", __name__)
@@ -14,7 +15,11 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 def dashboard():
     """What needs the signed-in person's attention, and the registry at a glance."""
-    return render_template("main/dashboard.html", summary=service.dashboard_summary(current_user))
+    return render_template(
+        "main/dashboard.html",
+        summary=service.dashboard_summary(current_user),
+        needs=needs(current_user),
+    )
 
 
 @bp.post("/language")

@@ -126,7 +126,11 @@ class EventKind(enum.StrEnum):
 class Event(db.Model):
     """Something that happened to a message after it left: the raw material of every report."""
 
-    __table_args__ = (Index("ix_event_campaign_kind", "campaign_id", "kind"),)
+    __table_args__ = (
+        Index("ix_event_campaign_kind", "campaign_id", "kind"),
+        # The newest event of a campaign: whether its stored report figures are behind.
+        Index("ix_event_campaign_created", "campaign_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("message.id"), index=True)

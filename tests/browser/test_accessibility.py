@@ -286,6 +286,9 @@ def test_staff_pages(staff_page, assert_accessible):
         "/bounces/",
         "/projects/",
         f"/projects/{survey.project_id}",
+        f"/reports/campaigns/{sending.id}",  # nothing sent yet, its progress in a frame
+        f"/reports/projects/{survey.project_id}",
+        "/reports/district",  # with data: tests/browser/test_report_print.py
         "/sms/replies",
         "/sms/replies/import",
         "/sms/optouts/import",
