@@ -1,10 +1,18 @@
-"""The RQ worker with the app: every job runs inside an application context."""
+"""The RQ worker with the app: every job runs inside an application context, in the worker's
+own process.
+
+Not RQ's forking worker. A fork per job started every job cold: new database connections, and
+SQLAlchemy's compiled statements, the templates and the SMS provider's client built again; in
+bench/reminders.py that was half of a campaign batch's time. Campaign sending does not rely on the
+fork for safety: a worker killed mid-batch leaves its messages claimed, and the reconciler gives
+them back (campaigns.reconcile); a job over its timeout is stopped by an alarm signal.
+"""
 
 import signal
 import threading
 
 from flask import Flask
-from rq import Worker
+from rq import SimpleWorker
 from rq.cron import CronScheduler
 from sqlalchemy.orm import configure_mappers
 
@@ -14,8 +22,8 @@ from pcrm.queue import QUEUE_NAMES
 from pcrm.schedule import PERIODIC_JOBS
 
 
-class AppWorker(Worker):
-    """A forking worker whose work horse runs each job in the app's context."""
+class AppWorker(SimpleWorker):
+    """Runs each job in the app's context; the database session ends with the job."""
 
     app: Flask
 
@@ -29,12 +37,6 @@ class AppWorker(Worker):
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, remember_stop)
         super().bootstrap(*args, **kwargs)
-
-    def main_work_horse(self, job, queue):
-        # The horse is a fork: it must not share the parent's database connections.
-        with self.app.app_context():
-            db.engine.dispose(close=False)
-        super().main_work_horse(job, queue)
 
     def perform_job(self, job, queue, execution) -> bool:
         with self.app.app_context():
@@ -71,7 +73,7 @@ def run_worker(
 ) -> bool:
     """Work the queues until stopped (or empty, with burst); the scheduler runs enqueue_at jobs."""
     with app.app_context():
-        # Configured here once, not in every work horse: each fork would redo it (about 8% of a
+        # Once, before the first job: the first campaign batch would pay for it (about 8% of a
         # batch job's time in bench/send.py; the SENS client's TLS and transport a fifth of an
         # SMS batch's in bench/reminders.py).
         configure_mappers()

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import Row, select
+from sqlalchemy import select
 
 from pcrm.bounces.refusals import refused_at_send
 from pcrm.campaigns.backoff import note_relay_failure, note_relay_working
@@ -23,7 +23,7 @@ from pcrm.campaigns.templating import CompiledCampaign, TemplateProblem
 from pcrm.db import among
 from pcrm.extensions import db, queues
 from pcrm.messaging.channels import ChannelDown, Outgoing, Refusal, Session, Unsendable
-from pcrm.messaging.ledger import ClaimLost, Ledger
+from pcrm.messaging.ledger import Claimed, ClaimLost, Ledger
 from pcrm.messaging.mail import EmailChannel
 from pcrm.messaging.models import Message, MessageStatus
 from pcrm.messaging.rate import SendRate
@@ -49,7 +49,7 @@ class Recipient:
     name: str | None
 
 
-def still_reachable(campaign: Campaign, claimed: list[Row]) -> tuple[list[Row], list[int]]:
+def still_reachable(campaign: Campaign, claimed: list[Claimed]) -> tuple[list[Claimed], list[int]]:
     """Claimed messages (id, subscriber_id, channel, wave) split into those still reachable now
     on their channel and the ids of those no longer; a reminder (wave 1, 2, ...) is no longer
     for someone who has answered since."""

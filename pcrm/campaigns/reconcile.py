@@ -80,7 +80,7 @@ class _Waiting:
 
 def _dead(job: Job, waiting: _Waiting) -> bool:
     """Gone for good; "started" by a worker that died before it claimed anything; or "queued"
-    but in no queue: a worker took it and died before its work horse started it, a state that
+    but in no queue: a worker took it and died before it started it, a state that
     RQ's own clean-up of abandoned jobs passes over. A job found dead while in fact alive is
     queued twice, which the claim makes harmless."""
     status = job.get_status(refresh=False)

@@ -5,7 +5,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import Row, func, select
+from sqlalchemy import func, select
 
 from pcrm.auth.models import User
 from pcrm.campaigns.backoff import hold_campaign
@@ -26,7 +26,7 @@ from pcrm.campaigns.texting import compile_sms
 from pcrm.db import utcnow
 from pcrm.extensions import db, queues
 from pcrm.messaging.channels import ChannelDown, Refusal
-from pcrm.messaging.ledger import Ledger, open_ledger
+from pcrm.messaging.ledger import Claimed, Ledger, open_ledger
 from pcrm.messaging.mail import EmailChannel
 from pcrm.messaging.models import Message, MessageStatus
 from pcrm.queue import BULK
@@ -49,7 +49,7 @@ def send_batch(campaign_id: int, first_id: int, last_id: int) -> int:
     if hold.everything:
         return 0
     ledger = open_ledger()
-    taken: list[Row] = []
+    taken: list[Claimed] = []
     try:
         taken = ledger.claim(campaign_id, first_id, last_id, hold.allowed)
         if taken and not _send_claimed(campaign, ledger, taken):
@@ -62,7 +62,7 @@ def send_batch(campaign_id: int, first_id: int, last_id: int) -> int:
     return len(taken)
 
 
-def _send_claimed(campaign: Campaign, ledger: Ledger, claimed: list[Row]) -> bool:
+def _send_claimed(campaign: Campaign, ledger: Ledger, claimed: list[Claimed]) -> bool:
     """Drop who is no longer reachable, then send the rest by channel and wave, each with its
     own text; TemporarySendError once all went when some wait for another try. False when a
     text does not compile: every message goes back to the queue and the campaign pauses."""

@@ -94,6 +94,7 @@ class SmsBatch:
         self.campaign_id, self.ledger, self.compiled = campaign_id, ledger, compiled
         self.channel = SmsChannel()
         self.max_attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
+        self.relay_worked = False  # noted once a batch: a write each provider call cost 7%
 
     def run(self, recipients: list[SmsRecipient]) -> None:
         """Build every text, send them a provider call at a time, record the outcomes;
@@ -135,8 +136,9 @@ class SmsBatch:
         )
         if postponed:
             return deferred, self._postpone(postponed)
-        if any(isinstance(outcome, Accepted | Uncertain) for outcome in outcomes):
+        if not self.relay_worked and any(isinstance(o, Accepted | Uncertain) for o in outcomes):
             note_relay_working(self.campaign_id, channel=Channel.SMS)
+            self.relay_worked = True
         return deferred, None
 
     def _postpone(self, postponed: list[tuple[SmsRecipient, Postponed]]) -> str:

@@ -134,7 +134,7 @@ def _tls() -> ssl.SSLContext:
 
 def warm_up() -> None:
     """Load once what every client needs (the CA bundle, httpx's transport), so that a
-    worker's forked work horses inherit it instead of paying for it in every batch."""
+    worker loads it before its first job instead of in its first batch."""
     httpx.HTTPTransport(verify=_tls()).close()
 
 

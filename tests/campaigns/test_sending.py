@@ -203,7 +203,7 @@ def test_a_job_taken_by_a_worker_that_died_before_starting_it_is_queued_again(re
     job_id = batch_job_id(campaign.id, first, last)
     bulk = queues.get(BULK)
     assert reconcile_campaign(campaign.id) == 0  # waiting in its queue: alive
-    # A worker popped the job and was SIGKILLed before its work horse marked it started: the
+    # A worker popped the job and was SIGKILLed before it marked it started: the
     # job still says "queued" but is in no queue, and RQ's clean-up passes over it.
     queues.redis.lrem(bulk.key, 0, job_id)
     job = Job.fetch(job_id, connection=queues.redis)

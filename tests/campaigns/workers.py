@@ -41,7 +41,7 @@ class Workers:
         return started
 
     def kill(self, process: subprocess.Popen) -> None:
-        """SIGKILL the worker and its work horse (which runs in a process group of its own)."""
+        """SIGKILL the worker and any process it started (it runs in a session of its own)."""
         for pid in [*_children(process.pid), process.pid]:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
