@@ -62,6 +62,7 @@ class Claimed(NamedTuple):
     subscriber_id: int
     channel: Channel
     wave: int
+    token: str
 
 
 class ClaimLost(Exception):
@@ -85,7 +86,7 @@ class Ledger:
     ) -> list[Claimed]:
         """Take the batch's queued messages, those meeting the conditions `allowed` gives on
         the message entity only, if given (status guard; SKIP LOCKED on PostgreSQL); returns
-        each one's id, subscriber_id, channel and wave, in id order."""
+        each one Claimed, in id order."""
         m = aliased(Message)
         ids = select(m.id).where(
             m.campaign_id == campaign_id,
@@ -102,7 +103,7 @@ class Ledger:
             # the locked ids back (a hash join, once its statistics are fresh).
             .where(T.c.id.between(first_id, last_id), T.c.id.in_(ids))
             .values(status=SENDING, claimed_at=utcnow())
-            .returning(T.c.id, T.c.subscriber_id, T.c.channel, T.c.wave)
+            .returning(T.c.id, T.c.subscriber_id, T.c.channel, T.c.wave, T.c.token)
         )
         claimed = sorted(Claimed._make(row) for row in self.conn.execute(stmt))
         self.conn.commit()
