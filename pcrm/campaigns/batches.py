@@ -42,8 +42,7 @@ class TemporarySendError(Exception):
     """Nothing is lost: the batch's unsent messages are back in the queue; RQ retries later."""
 
 
-@dataclass(frozen=True)
-class Recipient:
+class Recipient(NamedTuple):  # a tuple: made for every message of a campaign
     message_id: int
     token: str
     email: str

@@ -7,7 +7,7 @@ waits (campaigns.backoff). An answer lost on the way counts as sent and is never
 """
 
 import time
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -37,8 +37,7 @@ from pcrm.subscribers.models import AddressStatus, Channel, Subscriber
 PER_CALL = 500
 
 
-@dataclass(frozen=True)
-class SmsRecipient:
+class SmsRecipient(NamedTuple):  # a tuple: made for every text of a wave
     message_id: int
     subscriber_id: int
     phone: str
