@@ -10,7 +10,7 @@ import time
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import String, select, type_coerce, update
 
 from pcrm.campaigns.backoff import note_relay_failure, note_relay_working
 from pcrm.campaigns.batches import HEARTBEAT_SECONDS, Contact, TemporarySendError
@@ -49,22 +49,26 @@ class SmsRecipient(NamedTuple):  # a tuple: made for every text of a wave
 def sms_recipients(claimed: list[Claimed], contacts: dict[int, Contact]) -> list[SmsRecipient]:
     """The claimed SMS messages with the number and name each goes to and its short links
     (one query, no ORM objects: a wave's batches load tens of thousands)."""
+    # The target as stored text: an enum made for each of thousands of rows cost more than
+    # the query.
+    target = type_coerce(ShortLink.target, String)
     codes = db.session.execute(
-        select(ShortLink.message_id, ShortLink.target, ShortLink.code).where(
+        select(ShortLink.message_id, target, ShortLink.code).where(
             among(ShortLink.message_id, [m.id for m in claimed])
         )
     )
     prefix = link_prefix()
     links = {(message_id, target): prefix + code for message_id, target, code in codes}
     db.session.commit()
+    survey, unsubscribe = ShortTarget.SURVEY.value, ShortTarget.UNSUBSCRIBE.value
     return [
         SmsRecipient(
             message_id=m.id,
             subscriber_id=m.subscriber_id,
             phone=contacts[m.subscriber_id].phone,
             name=contacts[m.subscriber_id].name,
-            survey_link=links.get((m.id, ShortTarget.SURVEY), ""),
-            unsubscribe_link=links.get((m.id, ShortTarget.UNSUBSCRIBE), ""),
+            survey_link=links.get((m.id, survey), ""),
+            unsubscribe_link=links.get((m.id, unsubscribe), ""),
         )
         for m in claimed
     ]
