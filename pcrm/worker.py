@@ -8,6 +8,7 @@ fork for safety: a worker killed mid-batch leaves its messages claimed, and the 
 them back (campaigns.reconcile); a job over its timeout is stopped by an alarm signal.
 """
 
+import os
 import signal
 import threading
 
@@ -28,15 +29,27 @@ class AppWorker(SimpleWorker):
     app: Flask
 
     def bootstrap(self, *args, **kwargs):
-        # RQ registers the worker before it installs its signal handlers; a SIGTERM in between
-        # (a launcher stopping at once) would kill it unregistered. Remember the request instead:
-        # the work loop then stops cleanly before taking a job.
-        def remember_stop(_signum, _frame):
+        self.hold_stop_signals()
+        super().bootstrap(*args, **kwargs)
+
+    def hold_stop_signals(self) -> None:
+        """RQ registers the worker, and forks its scheduler, before it installs its signal
+        handlers; a SIGTERM in between (a launcher stopping at once) would kill the worker
+        unregistered. Remember the request instead: the work loop then stops cleanly before
+        taking a job. The scheduler's process, forked meanwhile, inherits this handler until it
+        installs its own: there a SIGTERM keeps its default effect, or the worker's stop would
+        wait for that process for ever."""
+        owner = os.getpid()
+
+        def remember_stop(signum, _frame):
+            if os.getpid() != owner:
+                signal.signal(signum, signal.SIG_DFL)
+                os.kill(os.getpid(), signum)
+                return
             self._stop_requested = True
 
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, remember_stop)
-        super().bootstrap(*args, **kwargs)
 
     def perform_job(self, job, queue, execution) -> bool:
         with self.app.app_context():

@@ -1,5 +1,9 @@
 """Jobs enqueued through queues.enqueue run on a real worker, inside the app context."""
 
+import os
+import signal
+import time
+
 import pytest
 from rq.job import Job, JobStatus
 
@@ -8,6 +12,7 @@ from pcrm.auth.models import Department
 from pcrm.extensions import db, queues
 from pcrm.queue import QUEUE_NAMES, URGENT
 from pcrm.schedule import PERIODIC_JOBS
+from pcrm.worker import AppWorker
 
 pytestmark = pytest.mark.usefixtures("app")
 
@@ -53,3 +58,29 @@ def test_enqueue_passes_positional_and_keyword_arguments_and_options():
     assert (job.id, job.timeout, job.origin) == ("rename-7", 30, URGENT)
     later = queues.enqueue(auth_service.departments, at=utcnow() + timedelta(hours=1))
     assert later.get_status() == JobStatus.SCHEDULED
+
+
+@pytest.fixture
+def held_signals():
+    """The test process's own SIGTERM and SIGINT handlers, put back afterwards."""
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    yield
+    for sig, handler in saved.items():
+        signal.signal(sig, handler)
+
+
+def test_a_stop_before_rq_listens_is_remembered_and_a_forked_scheduler_still_stops(held_signals):
+    worker = AppWorker([URGENT], connection=queues.redis)
+    worker.hold_stop_signals()
+    # RQ's scheduler process is forked in that window: a SIGTERM must still end it, or the
+    # worker's warm stop waits for it for ever.
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child process
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(10)
+        os._exit(0)
+    _pid, status = os.waitpid(child, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM
+    # The worker itself only remembers it: its loop stops before taking a job.
+    os.kill(os.getpid(), signal.SIGTERM)
+    assert worker._stop_requested
