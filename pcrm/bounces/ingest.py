@@ -4,7 +4,8 @@ Idempotent and atomic: each message's digest is recorded (a unique row) with wha
 it, in the same transaction as the policy it applied, so the same bytes ingested twice (a
 re-run, a crash before the mailbox move, two pollers at once) change nothing the second time,
 and a crash midway leaves neither the record nor half the policy behind. `ingest_many` does a
-batch (an mbox, a poll) in one transaction: one commit instead of one per message.
+batch (an mbox, a poll) in one transaction: one commit instead of one per message. Persons'
+replies go on to residents' voice by a job queued after the commit (handover.py).
 """
 
 import hashlib
@@ -15,7 +16,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from pcrm.bounces import matching, parsing, policy
-from pcrm.bounces.handover import hand_over_replies
+from pcrm.bounces.handover import enqueue_hand_over, person_replies
 from pcrm.bounces.models import InboundMail, InboundState
 from pcrm.bounces.report import BounceKind, Report
 from pcrm.extensions import db
@@ -49,7 +50,7 @@ def ingest_many(raws: Sequence[bytes], *, source: str, dry_run: bool = False) ->
             Ingested(r, None, message_ids=tuple(m.id for _, m in _pairs(r, known))) for r in reports
         ]
     results = _record(raws, reports, source, max_bytes)
-    hand_over_replies(results)  # a person's reply goes on to residents' voice
+    enqueue_hand_over(person_replies(results))  # a person's reply goes on to residents' voice
     return results
 
 
