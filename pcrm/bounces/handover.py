@@ -58,7 +58,7 @@ def enqueue_hand_over(inbound_ids: Sequence[int]) -> None:
 
 def hand_over(inbound_ids: Iterable[int]) -> int:
     """Hand over those of these messages that are persons' replies still left for a person,
-    once each; commits each item. Returns how many items are new (raises
+    once each, in one commit. Returns how many items are new (raises
     voice.HandOverFailed, after the others, for those that could not be taken in)."""
     rows = db.session.scalars(
         db.select(InboundMail)
@@ -80,17 +80,18 @@ def _replies(rows: Sequence[InboundMail]) -> list[voice.Reply]:
     senders = {row.id: parseaddr(row.sender)[1] or None for row in rows}
     by_token = matching.messages_by_token({token for token in tokens.values() if token})
     by_address = matching.latest_sent_to({a for a in senders.values() if a and "@" in a})
-    return [
-        voice.Reply(
-            origin=f"mail:{row.id}",
-            channel=VoiceChannel.EMAIL_REPLY,
-            body=readable_text(row),
-            email=senders[row.id],
-            message=by_token.get(tokens[row.id] or "")
-            or by_address.get((senders[row.id] or "").lower()),
-        )
-        for row in rows
-    ]
+    replies = []
+    for row in rows:
+        sender = senders[row.id]
+        answered = by_token.get(tokens[row.id] or "") or by_address.get((sender or "").lower())
+        reply = voice.Reply(
+            origin=f"mail:{row.id}", channel=VoiceChannel.EMAIL_REPLY,
+            body=readable_text(row), email=sender,
+            message_id=answered.id if answered else None,
+            subscriber_id=answered.subscriber_id if answered else None,
+        )  # fmt: skip
+        replies.append(reply)
+    return replies
 
 
 def _token(row: InboundMail) -> str | None:

@@ -25,7 +25,8 @@ class Reply:
     body: str
     email: str | None = None
     phone: str | None = None
-    message: Message | None = None  # the message it answers, when known
+    message_id: int | None = None  # the message it answers, when known
+    subscriber_id: int | None = None  # and who it went to
 
 
 class HandOverFailed(Exception):
@@ -59,47 +60,54 @@ def hand_over(
     kept = _kept(origin)
     if kept is not None:
         return kept
+    reply = Reply(
+        origin, channel, body, email=email, phone=phone,
+        message_id=message.id if message else None,
+        subscriber_id=message.subscriber_id if message else None,
+    )  # fmt: skip
     try:
-        return _take_in(Reply(origin, channel, body, email=email, phone=phone, message=message))
+        item = _take_in(reply)
+        db.session.commit()
+        return item
     except IntegrityError:  # handed over at the same instant by another worker
         db.session.rollback()
         return _kept(origin)
 
 
 def hand_over_many(replies: Sequence[Reply]) -> int:
-    """`hand_over` for many: those already in found in one query, each new item its own
-    commit, so one that fails loses none of the others. Returns how many items are new;
-    raises HandOverFailed at the end when some could not be taken in."""
+    """`hand_over` for many, in one commit: those already in found in one query, each new
+    item in its own savepoint, so one that fails loses none of the others. Returns how many
+    items are new; raises HandOverFailed, once the others are committed, for those that
+    could not be taken in."""
     kept = handed_over(reply.origin for reply in replies)
     new, failed = 0, []
     for reply in replies:
         if reply.origin in kept:
             continue
         try:
-            new += _take_in(reply) is not None
+            with db.session.begin_nested():  # on failure only this reply's rows are undone
+                new += _take_in(reply) is not None
         except IntegrityError:  # handed over at the same instant by another worker
-            db.session.rollback()
+            continue
         except Exception:  # this reply's trouble, not the others': they still go in
-            db.session.rollback()
             log.exception("reply %s could not be handed over to residents' voice", reply.origin)
             failed.append(reply.origin)
+    db.session.commit()
     if failed:
         raise HandOverFailed(", ".join(failed))
     return new
 
 
 def _take_in(reply: Reply) -> VoiceItem | None:
-    """One new item for the reply (None for an empty one); commits."""
+    """One new item for the reply (None for an empty one); the caller commits."""
     if not (reply.body or "").strip():
         return None
-    message = reply.message
     intake = Intake(
         body=reply.body.strip()[: current_app.config["VOICE_MAX_CHARS"]], channel=reply.channel,
         email=reply.email, phone=reply.phone, origin=reply.origin,
-        message_id=message.id if message else None,
-        subscriber_id=message.subscriber_id if message else None,
+        message_id=reply.message_id, subscriber_id=reply.subscriber_id,
     )  # fmt: skip
     try:
-        return receive(intake)
+        return receive(intake, commit=False)
     except Invalid:  # a sender's address we could not answer to: kept without it
-        return receive(replace(intake, email=None, phone=None))
+        return receive(replace(intake, email=None, phone=None), commit=False)
