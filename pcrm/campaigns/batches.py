@@ -11,6 +11,7 @@ back to the queue as they were and the campaign waits (campaigns.backoff).
 
 import time
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import select
@@ -41,42 +42,62 @@ class TemporarySendError(Exception):
     """Nothing is lost: the batch's unsent messages are back in the queue; RQ retries later."""
 
 
-@dataclass(frozen=True)
-class Recipient:
+class Recipient(NamedTuple):  # a tuple: made for every message of a campaign
     message_id: int
     token: str
     email: str
     name: str | None
 
 
-def still_reachable(campaign: Campaign, claimed: list[Claimed]) -> tuple[list[Claimed], list[int]]:
-    """Claimed messages (id, subscriber_id, channel, wave) split into those still reachable now
-    on their channel and the ids of those no longer; a reminder (wave 1, 2, ...) is no longer
-    for someone who has answered since."""
-    allowed: dict[tuple[Channel, bool], set[int]] = {}
+class Contact(NamedTuple):
+    """How a reachable person is written to, as the reachability check read it."""
+
+    email: str | None
+    phone: str | None
+    name: str | None
+
+
+@dataclass(frozen=True)
+class Reachable:
+    """A batch's claimed messages after the check at sending time."""
+
+    kept: list[Claimed]  # still reachable now on their channel
+    dropped: list[int]  # ids of the messages whose person no longer is
+    contacts: dict[int, Contact]  # by subscriber id, for those kept
+
+
+def still_reachable(campaign: Campaign, claimed: list[Claimed]) -> Reachable:
+    """Split claimed messages into those whose person is still reachable now on the message's
+    channel and those no longer; a reminder (wave 1, 2, ...) is no longer for someone who has
+    answered since. The same query reads the contact each kept message goes to."""
+    contacts: dict[tuple[Channel, bool], dict[int, Contact]] = {}
     for key in {(r.channel, r.wave > 0) for r in claimed}:
         channel, reminder = key
         people = [r.subscriber_id for r in claimed if (r.channel, r.wave > 0) == key]
         if reminder:
             answered = answered_among(campaign, people)
             people = [person for person in people if person not in answered]
-        query = audience_filter(campaign, channel=channel).where(among(Subscriber.id, people))
-        allowed[key] = set(db.session.scalars(query))
+        query = (
+            audience_filter(campaign, channel=channel)
+            .where(among(Subscriber.id, people))
+            .add_columns(Subscriber.email, Subscriber.phone, Subscriber.name)
+        )
+        contacts[key] = {row[0]: Contact(*row[1:]) for row in db.session.execute(query)}
     db.session.commit()
-    kept = [r for r in claimed if r.subscriber_id in allowed[r.channel, r.wave > 0]]
-    dropped = [r.id for r in claimed if r.subscriber_id not in allowed[r.channel, r.wave > 0]]
-    return kept, dropped
+    kept, dropped = [], []
+    for message in claimed:
+        reachable = message.subscriber_id in contacts[message.channel, message.wave > 0]
+        (kept if reachable else dropped).append(message)
+    everyone = {k: v for group in contacts.values() for k, v in group.items()}
+    return Reachable(kept, [m.id for m in dropped], everyone)
 
 
-def email_recipients(ids: list[int]) -> list[Recipient]:
-    """The claimed e-mail messages with their address and name."""
-    rows = db.session.execute(
-        select(Message.id, Message.token, Subscriber.email, Subscriber.name)
-        .join(Subscriber, Subscriber.id == Message.subscriber_id)
-        .where(among(Message.id, ids))
-        .order_by(Message.id)
-    ).all()
-    return [Recipient(r.id, r.token, r.email, r.name) for r in rows]
+def email_recipients(claimed: list[Claimed], contacts: dict[int, Contact]) -> list[Recipient]:
+    """The claimed e-mail messages with the address and name each goes to."""
+    return [
+        Recipient(m.id, m.token, contacts[m.subscriber_id].email, contacts[m.subscriber_id].name)
+        for m in claimed
+    ]
 
 
 class Batch:

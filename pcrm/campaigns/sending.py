@@ -66,25 +66,26 @@ def _send_claimed(campaign: Campaign, ledger: Ledger, claimed: list[Claimed]) ->
     """Drop who is no longer reachable, then send the rest by channel and wave, each with its
     own text; TemporarySendError once all went when some wait for another try. False when a
     text does not compile: every message goes back to the queue and the campaign pauses."""
-    kept, dropped = still_reachable(campaign, claimed)
-    ledger.finish_many(dropped, MessageStatus.SUPPRESSED, NOT_REACHABLE)
-    groups: dict[tuple[Channel, int], list[int]] = {}
-    for row in kept:
-        groups.setdefault((row.channel, row.wave), []).append(row.id)
+    reachable = still_reachable(campaign, claimed)
+    ledger.finish_many(reachable.dropped, MessageStatus.SUPPRESSED, NOT_REACHABLE)
+    groups: dict[tuple[Channel, int], list[Claimed]] = {}
+    for message in reachable.kept:
+        groups.setdefault((message.channel, message.wave), []).append(message)
     try:
         # Only the texts this batch sends: compiling one costs as much as sending dozens.
         compiled = {key: compile_content(campaign, *key) for key in groups}
     except TemplateProblem as problem:  # a text stored before today's rules: nobody's fault
-        ledger.finish_many([row.id for row in kept], MessageStatus.QUEUED, None)
+        ledger.finish_many([m.id for m in reachable.kept], MessageStatus.QUEUED, None)
         hold_campaign(campaign, reason=str(problem))
         return False
     deferred = None
-    for (channel, wave), ids in sorted(groups.items()):
+    for (channel, wave), messages in sorted(groups.items()):
         try:
             if channel is Channel.SMS:
-                SmsBatch(campaign.id, ledger, compiled[channel, wave]).run(sms_recipients(ids))
+                recipients = sms_recipients(messages, reachable.contacts)
+                SmsBatch(campaign.id, ledger, compiled[channel, wave]).run(recipients)
             else:
-                recipients = email_recipients(ids)
+                recipients = email_recipients(messages, reachable.contacts)
                 Batch(campaign, ledger, recipients, compiled[channel, wave]).run()
         except TemporarySendError as error:
             deferred = error

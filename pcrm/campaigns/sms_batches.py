@@ -7,13 +7,13 @@ waits (campaigns.backoff). An answer lost on the way counts as sent and is never
 """
 
 import time
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import String, select, type_coerce, update
 
 from pcrm.campaigns.backoff import note_relay_failure, note_relay_working
-from pcrm.campaigns.batches import HEARTBEAT_SECONDS, TemporarySendError
+from pcrm.campaigns.batches import HEARTBEAT_SECONDS, Contact, TemporarySendError
 from pcrm.campaigns.templating import TemplateProblem
 from pcrm.campaigns.texting import CompiledSms
 from pcrm.db import among
@@ -26,7 +26,7 @@ from pcrm.messaging.channels import (
     Uncertain,
     Unsendable,
 )
-from pcrm.messaging.ledger import Ledger
+from pcrm.messaging.ledger import Claimed, Ledger
 from pcrm.messaging.models import Message, MessageStatus, ShortLink, ShortTarget
 from pcrm.messaging.sens import NOT_A_MOBILE_NUMBER
 from pcrm.messaging.shortlinks import link_prefix
@@ -37,8 +37,7 @@ from pcrm.subscribers.models import AddressStatus, Channel, Subscriber
 PER_CALL = 500
 
 
-@dataclass(frozen=True)
-class SmsRecipient:
+class SmsRecipient(NamedTuple):  # a tuple: made for every text of a wave
     message_id: int
     subscriber_id: int
     phone: str
@@ -47,44 +46,32 @@ class SmsRecipient:
     unsubscribe_link: str
 
 
-def _code(target: ShortTarget):
-    return (
-        select(ShortLink.code)
-        .where(ShortLink.message_id == Message.id, ShortLink.target == target)
-        .scalar_subquery()
-    )
-
-
-def sms_recipients(ids: list[int]) -> list[SmsRecipient]:
-    """The claimed SMS messages with their number, name and short links (one query, no ORM
-    objects: a wave's batches load tens of thousands)."""
-    query = (
-        select(
-            Message.id,
-            Message.subscriber_id,
-            Subscriber.phone,
-            Subscriber.name,
-            _code(ShortTarget.SURVEY),
-            _code(ShortTarget.UNSUBSCRIBE),
+def sms_recipients(claimed: list[Claimed], contacts: dict[int, Contact]) -> list[SmsRecipient]:
+    """The claimed SMS messages with the number and name each goes to and its short links
+    (one query, no ORM objects: a wave's batches load tens of thousands)."""
+    # The target as stored text: an enum made for each of thousands of rows cost more than
+    # the query.
+    target = type_coerce(ShortLink.target, String)
+    codes = db.session.execute(
+        select(ShortLink.message_id, target, ShortLink.code).where(
+            among(ShortLink.message_id, [m.id for m in claimed])
         )
-        .join(Subscriber, Subscriber.id == Message.subscriber_id)
-        .where(among(Message.id, ids))
-        .order_by(Message.id)
     )
     prefix = link_prefix()
-    recipients = [
-        SmsRecipient(
-            message_id=message_id,
-            subscriber_id=subscriber_id,
-            phone=phone,
-            name=name,
-            survey_link=prefix + survey if survey else "",
-            unsubscribe_link=prefix + unsubscribe if unsubscribe else "",
-        )
-        for message_id, subscriber_id, phone, name, survey, unsubscribe in db.session.execute(query)
-    ]
+    links = {(message_id, target): prefix + code for message_id, target, code in codes}
     db.session.commit()
-    return recipients
+    survey, unsubscribe = ShortTarget.SURVEY.value, ShortTarget.UNSUBSCRIBE.value
+    return [
+        SmsRecipient(
+            message_id=m.id,
+            subscriber_id=m.subscriber_id,
+            phone=contacts[m.subscriber_id].phone,
+            name=contacts[m.subscriber_id].name,
+            survey_link=links.get((m.id, survey), ""),
+            unsubscribe_link=links.get((m.id, unsubscribe), ""),
+        )
+        for m in claimed
+    ]
 
 
 class SmsBatch:

@@ -45,9 +45,11 @@ class CompiledSms:
         if self.opt_out_line:
             lines.append(self.opt_out_line)
         text = "\n".join(lines)
+        if not subject:
+            return Content(subject=None, text=text)
         # A subject makes any text an LMS (three times the price): only for texts that are one.
         long = sms_text.measure(text).type is sms_text.SmsType.LMS
-        return Content(subject=subject or None if long else None, text=text)
+        return Content(subject=subject if long else None, text=text)
 
 
 def compile_sms(campaign: Campaign, *, subject: str, body: str) -> CompiledSms:

@@ -10,8 +10,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import Connection, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import Connection, update
 
 from pcrm.db import among, utcnow
 from pcrm.extensions import db
@@ -31,17 +30,17 @@ REFUSED_SQL = (
     "UPDATE message SET status = %s, address = %s, smtp_code = %s, last_error = %s, "
     "attempts = attempts + 1 WHERE id = %s AND status = 'sending'"
 )
-# A provider call's messages at once, each its own address and provider id. Not a join to
-# unnest(...): PostgreSQL estimates one row in status 'sending' (it rarely sees one when it
-# analyses) and then planned a nested loop over the arrays, 4 s for 2000 texts. Here the rows
-# come by primary key and each finds its values by its place in the ids (array_position, a
-# scan in C of a few hundred ids): one plan, always right.
+# A provider call's messages at once, each with its own address and provider id, joined by id
+# to arrays. The status guard compares with the arrays' own status column, not a constant: a
+# constant lets PostgreSQL estimate from its statistics (it rarely sees a message 'sending'
+# when it analyses) and then plan a nested loop that rescans the arrays for every message, 4 s
+# for 2000 texts. Compared row to row, the arrays drive the plan: each id looked up once.
 SENT_MANY_SQL = (
-    "UPDATE message SET status = 'sent', sent_at = %s, "
-    "address = (%s::text[])[array_position(%s::bigint[], id)], "
-    "provider_id = (%s::text[])[array_position(%s::bigint[], id)], "
-    "attempts = attempts + 1, smtp_code = NULL, last_error = NULL "
-    "WHERE id = ANY(%s::bigint[]) AND status = 'sending'"
+    "UPDATE message SET status = 'sent', sent_at = %s, address = v.address, "
+    "provider_id = v.provider_id, attempts = attempts + 1, smtp_code = NULL, last_error = NULL "
+    "FROM unnest(%s::int[], %s::text[], %s::text[], %s::text[]) "
+    "AS v(id, address, provider_id, status) "
+    "WHERE message.id = v.id AND message.status = v.status"
 )
 # The provider's answer was lost: it may have gone, so it counts as sent and is never resent.
 UNCERTAIN_SQL = (
@@ -62,6 +61,7 @@ class Claimed(NamedTuple):
     subscriber_id: int
     channel: Channel
     wave: int
+    token: str
 
 
 class ClaimLost(Exception):
@@ -84,25 +84,25 @@ class Ledger:
         allowed: Callable[[type[Message]], list] | None = None,
     ) -> list[Claimed]:
         """Take the batch's queued messages, those meeting the conditions `allowed` gives on
-        the message entity only, if given (status guard; SKIP LOCKED on PostgreSQL); returns
-        each one's id, subscriber_id, channel and wave, in id order."""
-        m = aliased(Message)
-        ids = select(m.id).where(
-            m.campaign_id == campaign_id,
-            m.id.between(first_id, last_id),
-            m.status == MessageStatus.QUEUED,
-        )
+        the message entity only, if given; returns each one Claimed, in id order.
+
+        One UPDATE guarded on the status. A second claimer of the same range (a job queued
+        twice) waits for this one's commit, finds the rows no longer queued and takes none;
+        the wait is this statement's, milliseconds. Not a subquery FOR UPDATE SKIP LOCKED,
+        which locks every row before updating it: four times the cost on PostgreSQL (23 ms
+        against 6 ms for 2000 messages), to spare a wait that almost never happens."""
+        conditions = [
+            T.c.campaign_id == campaign_id,
+            T.c.id.between(first_id, last_id),
+            T.c.status == MessageStatus.QUEUED,
+        ]
         if allowed is not None:
-            ids = ids.where(*allowed(m))
-        if self.postgres:
-            ids = ids.with_for_update(skip_locked=True)
+            conditions += allowed(Message)
         stmt = (
             update(T)
-            # The range again outside: without it PostgreSQL may scan the whole table to join
-            # the locked ids back (a hash join, once its statistics are fresh).
-            .where(T.c.id.between(first_id, last_id), T.c.id.in_(ids))
+            .where(*conditions)
             .values(status=SENDING, claimed_at=utcnow())
-            .returning(T.c.id, T.c.subscriber_id, T.c.channel, T.c.wave)
+            .returning(T.c.id, T.c.subscriber_id, T.c.channel, T.c.wave, T.c.token)
         )
         claimed = sorted(Claimed._make(row) for row in self.conn.execute(stmt))
         self.conn.commit()
@@ -190,7 +190,8 @@ class Outcomes:
             return
         if self.postgres:
             ids, addresses, providers = (list(column) for column in zip(*sent, strict=True))
-            self.cursor.execute(SENT_MANY_SQL, (now, addresses, ids, providers, ids, ids))
+            sending = [SENDING.value] * len(ids)
+            self.cursor.execute(SENT_MANY_SQL, (now, ids, addresses, providers, sending))
         else:
             at = now.strftime("%Y-%m-%d %H:%M:%S.%f")
             rows = [(at, address, provider, message_id) for message_id, address, provider in sent]
