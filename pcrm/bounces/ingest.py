@@ -87,10 +87,10 @@ def _record_all(raws, reports, source: str, max_bytes: int) -> list[Ingested]:
         row.digest: row for row in db.session.execute(known.where(InboundMail.digest.in_(keys)))
     }
     pending: list[tuple[Report, str, bool, tuple[int, ...]]] = []
-    fresh = zip(reports, keys, strict=True)
-    known = matching.known_for(
-        r for r, k in fresh if k not in seen and r.kind is not BounceKind.NONE
-    )
+    fresh = {k: r for r, k in zip(reports, keys, strict=True) if k not in seen}
+    known = matching.known_for(r for r in fresh.values() if r.kind is not BounceKind.NONE)
+    pairs = {key: list(_pairs(report, known)) for key, report in fresh.items()}
+    batch = policy.batch_for(message for found in pairs.values() for _, message in found)
     with db.session.no_autoflush:  # written in one flush at the end, not one per query
         for raw, report, key in zip(raws, reports, keys, strict=True):
             if key in seen:  # recorded before, or earlier in this batch
@@ -99,7 +99,8 @@ def _record_all(raws, reports, source: str, max_bytes: int) -> list[Ingested]:
             inbound = _inbound(report, raw, key, source, too_large=len(raw) > max_bytes)
             seen[key] = inbound
             db.session.add(inbound)
-            pending.append((report, key, False, _apply(report, inbound, source, known)))
+            applied = _apply(report, inbound, source, pairs[key], batch)
+            pending.append((report, key, False, applied))
     db.session.flush()
     return [
         Ingested(report, seen[key].state, duplicate, seen[key].id, matched)
@@ -123,13 +124,13 @@ def _inbound(report: Report, raw: bytes, key: str, source: str, *, too_large: bo
     )
 
 
-def _apply(report: Report, inbound: InboundMail, source: str, known) -> tuple[int, ...]:
-    """Run the policy once per matched message; the caller commits."""
+def _apply(report: Report, inbound: InboundMail, source: str, pairs, batch) -> tuple[int, ...]:
+    """Run the policy once per matched message (`pairs`, from `_pairs`); the caller commits."""
     if report.kind is BounceKind.NONE:
         return ()
     inbound.state = InboundState.UNMATCHED
     done: list[int] = []
-    for failure, message in _pairs(report, known):
+    for failure, message in pairs:
         if message.id in done:
             continue
         done.append(message.id)
@@ -143,6 +144,7 @@ def _apply(report: Report, inbound: InboundMail, source: str, known) -> tuple[in
             diagnostic=failure.diagnostic,
             inbound=inbound,
             commit=False,
+            batch=batch,
         )
     return tuple(done)
 
