@@ -27,6 +27,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from _redis import bench_redis_url
 from flask_migrate import upgrade
 from sqlalchemy import text
 
@@ -45,7 +46,6 @@ from pcrm.worker import run_worker
 
 MESSAGES = 10_000
 TARGET = 300  # messages a second
-DEFAULT_REDIS = "redis://127.0.0.1:6379/12"  # the benchmarks keep to 12-15: tests use low numbers
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "bounces" / "corpus"
 
 
@@ -54,8 +54,9 @@ def bench_app():
     if not url or not url.startswith("postgres"):
         sys.exit("Set BENCH_DATABASE_URL to a PostgreSQL database (it is emptied).")
     os.environ.setdefault("PCRM_INSTANCE_PATH", tempfile.mkdtemp(prefix="pcrm-bench-"))
-    redis = os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS)
-    return create_app({"SQLALCHEMY_DATABASE_URI": database_url(url, Path()), "REDIS_URL": redis})
+    return create_app(
+        {"SQLALCHEMY_DATABASE_URI": database_url(url, Path()), "REDIS_URL": bench_redis_url()}
+    )
 
 
 def load_office() -> list[tuple]:
