@@ -7,6 +7,10 @@
 
 Each action is written to the consent ledger (ConsentSource.BOUNCE_POLICY) with its evidence
 and shows on the clean-up worklist (AddressReview), where staff can undo it (review.py).
+
+The policy reads an address's worklist row and its soft bounces per batch of bounces (an ingest
+batch, or a single bounce), loaded up front (addresses.py); a bounce sees the effect of those
+before it in the same batch, as if each had been written before the next was applied.
 """
 
 from collections.abc import Iterable
