@@ -28,9 +28,13 @@ CLOCK_MARGIN = timedelta(days=1)
 class AddressBatch:
     """The worklist rows and soft bounces of the addresses a batch of bounces is about."""
 
-    def __init__(self, reviews, soft: dict, counted_from: datetime):
-        self.reviews: dict[tuple[int, Channel], AddressReview] = reviews
-        self.soft: dict[tuple[Channel, str], list[datetime]] = soft
+    def __init__(
+        self,
+        reviews: dict[tuple[int, Channel], AddressReview],
+        soft: defaultdict[tuple[Channel, str], list[datetime]],
+        counted_from: datetime,
+    ):
+        self.reviews, self.soft = reviews, soft
         self.counted_from = counted_from  # soft bounces since then are loaded
 
     @classmethod
@@ -62,7 +66,9 @@ class AddressBatch:
         if bounce.kind is BounceKind.SOFT:
             self.soft[bounce.channel, bounce.address].append(bounce.occurred_at)
 
-    def soft_score(self, *, channel: Channel, address: str, since, now: datetime) -> int:
+    def soft_score(
+        self, *, channel: Channel, address: str, since: datetime | None, now: datetime
+    ) -> int:
         """Soft bounces of the address that still count at `now` (not faded, not before `since`),
         those written before the batch and those applied in it."""
         window = timedelta(days=current_app.config["BOUNCE_SOFT_WINDOW_DAYS"])
@@ -77,9 +83,11 @@ def _reviews(subscriber_ids: set[int]) -> dict[tuple[int, Channel], AddressRevie
     return {(r.subscriber_id, r.channel): r for r in db.session.scalars(rows)}
 
 
-def _soft_bounces(addresses: set[tuple[Channel, str]], after: datetime) -> dict:
+def _soft_bounces(
+    addresses: set[tuple[Channel, str]], after: datetime
+) -> defaultdict[tuple[Channel, str], list[datetime]]:
     """When each address soft-bounced after `after`, by (channel, address)."""
-    soft: dict[tuple[Channel, str], list[datetime]] = defaultdict(list)
+    soft: defaultdict[tuple[Channel, str], list[datetime]] = defaultdict(list)
     rows = select(AddressBounce.channel, AddressBounce.address, AddressBounce.occurred_at).where(
         AddressBounce.channel.in_({channel for channel, _ in addresses}),
         AddressBounce.address.in_({address for _, address in addresses}),
