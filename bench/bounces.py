@@ -4,14 +4,17 @@ transactions of 200 messages.
 
 Target: at least 300 messages a second. Printed: messages per second, the share of the time
 spent reading the mbox, parsing, matching and writing (the digest check, the policy, the
-InboundMail row and the commit), and two baselines from the same run: the stdlib parsing the
-same mbox (email.message_from_bytes, no classification) and pcrm's parsing alone.
+InboundMail row, the commit and queueing the persons' replies), and two baselines from the same
+run: the stdlib parsing the same mbox (email.message_from_bytes, no classification) and pcrm's
+parsing alone. Then the hand-over the ingest queued (persons' replies to residents' voice, an RQ
+job per batch), run in this process after the ingest as a worker would: items a second.
 
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/pcrm_bounces_bench \
-        .venv/bin/python bench/bounces.py
+        BENCH_REDIS_URL=redis://127.0.0.1:6379/12 .venv/bin/python bench/bounces.py
 
 The demo office (20,000 subscribers) is loaded on the first run; later runs forget only the
-returned mail (BENCH_RELOAD=1 loads the office afresh).
+returned mail (BENCH_RELOAD=1 loads the office afresh). Redis (BENCH_REDIS_URL, default db 12,
+emptied once the office is loaded) carries the hand-over jobs.
 """
 
 import email
@@ -24,6 +27,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from _redis import bench_redis_url
 from flask_migrate import upgrade
 from sqlalchemy import text
 
@@ -33,9 +37,12 @@ from pcrm.bounces import matching, parsing
 from pcrm.bounces.commands import BATCH
 from pcrm.bounces.files import messages
 from pcrm.config import database_url
-from pcrm.extensions import db
+from pcrm.extensions import db, queues
 from pcrm.messaging.models import Message
+from pcrm.queue import DEFAULT
 from pcrm.subscribers.models import Channel
+from pcrm.voice.models import VoiceItem
+from pcrm.worker import run_worker
 
 MESSAGES = 10_000
 TARGET = 300  # messages a second
@@ -47,7 +54,9 @@ def bench_app():
     if not url or not url.startswith("postgres"):
         sys.exit("Set BENCH_DATABASE_URL to a PostgreSQL database (it is emptied).")
     os.environ.setdefault("PCRM_INSTANCE_PATH", tempfile.mkdtemp(prefix="pcrm-bench-"))
-    return create_app({"SQLALCHEMY_DATABASE_URI": database_url(url, Path()), "REDIS_URL": None})
+    return create_app(
+        {"SQLALCHEMY_DATABASE_URI": database_url(url, Path()), "REDIS_URL": bench_redis_url()}
+    )
 
 
 def load_office() -> list[tuple]:
@@ -84,6 +93,7 @@ def load_office() -> list[tuple]:
         )
     ).all()
     db.session.remove()
+    queues.redis.flushdb()  # the bench's own db: what the demo loader queued goes
     return sent
 
 
@@ -135,8 +145,8 @@ def mixed_mbox(path: Path, sent: list[tuple]) -> Counter:
     return kinds
 
 
-def _rate(what: str, seconds: float, count: int) -> str:
-    return f"{what:43} {seconds:6.2f} s, {count / seconds:7,.0f} msg/s"
+def _rate(what: str, seconds: float, count: int, unit: str = "msg") -> str:
+    return f"{what:43} {seconds:6.2f} s, {count / seconds:7,.0f} {unit}/s"
 
 
 class Stopwatch:
@@ -188,6 +198,7 @@ def main() -> None:
         write = total - read_box - parse.seconds - matched
 
         rate = len(raws) / total
+        replies, handing = _hand_over_queued(app)
         print(f"kinds: {dict(outcomes)}; states: {dict(states)}")
         print(_rate("baseline: stdlib email parse of the mbox", stdlib, len(raws)))
         print(_rate("baseline: pcrm parsing.read alone", parse_only, len(raws)))
@@ -200,6 +211,19 @@ def main() -> None:
             ("writing", write),
         ):
             print(f"  {name:17} {seconds:6.2f} s  {seconds / total:6.1%}")  # fmt: skip
+        print(_rate("hand-over job (replies to residents' voice)", handing, replies, "items"))
+
+
+def _hand_over_queued(app) -> tuple[int, float]:
+    """Run the hand-over jobs the ingest queued, in this process as a worker would run them
+    after the ingest; the new items and the seconds it took."""
+    items = db.select(db.func.count()).select_from(VoiceItem)
+    before = db.session.scalar(items)
+    db.session.remove()
+    started = time.perf_counter()
+    run_worker(app, (DEFAULT,), with_scheduler=False, burst=True, log_level="WARNING")
+    seconds = time.perf_counter() - started
+    return db.session.scalar(items) - before, seconds
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@
 
 On PostgreSQL (BENCH_DATABASE_URL, default database pcrm_bounces_imap, created when missing;
 its schema is DROPPED and rebuilt, then a small demo office is loaded so bounces match real
-messages). Starts dovecot (Debian's dovecot-imapd) on a loopback port, appends a mix of
+messages; Redis is BENCH_REDIS_URL, default db 12, for the jobs the loader and the ingest
+queue). Starts dovecot (Debian's dovecot-imapd) on a loopback port, appends a mix of
 matched hard and soft bounces, bounces naming nothing of ours, replies and out-of-office
 answers, then measures:
 
@@ -20,6 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from _redis import bench_redis_url
 from public_load import fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,7 +107,7 @@ def main() -> None:
     args = parser.parse_args()
     url = fresh_database(os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
     os.environ.setdefault("PCRM_INSTANCE_PATH", tempfile.mkdtemp(prefix="pcrm-bench-"))
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": bench_redis_url()})
     with app.app_context(), running_dovecot() as server:
         upgrade()
         from pcrm.demo import load_demo

@@ -4,7 +4,8 @@ replaced, measured in the same run on the same database.
     .venv/bin/python bench/demo_data.py --database-url postgresql://postgres@127.0.0.1/pcrm_bench
     .venv/bin/python bench/demo_data.py            # SQLite in a temporary folder
 
-The database's public schema is dropped and migrated again before each measurement.
+The database's public schema is dropped and migrated again before each measurement. The loader
+queues staff notices: Redis is BENCH_REDIS_URL (default db 12, bench/_redis.py).
 """
 
 import argparse
@@ -14,6 +15,7 @@ from datetime import date, timedelta
 from itertools import islice
 from pathlib import Path
 
+from _redis import bench_redis_url
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, insert, text
 
@@ -55,7 +57,9 @@ def fresh_app(url: str):
             connection.execute(text("DROP SCHEMA public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
         engine.dispose()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url(url, Path()), "REDIS_URL": None})
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": database_url(url, Path()), "REDIS_URL": bench_redis_url()}
+    )
     with app.app_context():
         upgrade()
     return app

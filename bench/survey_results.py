@@ -3,8 +3,9 @@
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/<db> \
         .venv/bin/python bench/survey_results.py
 
-The database's schema is dropped and rebuilt. Prints the page's median render time and its
-ratio to the bare SQL aggregate of the same answers (the floor any results page pays).
+The database's schema is dropped and rebuilt; Redis is BENCH_REDIS_URL (default db 12). Prints
+the page's median render time and its ratio to the bare SQL aggregate of the same answers (the
+floor any results page pays).
 """
 
 import os
@@ -16,6 +17,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from _redis import bench_redis_url
 from sqlalchemy import create_engine, func, insert, text
 
 from pcrm import create_app
@@ -42,7 +44,11 @@ def _fresh_app():
         connection.execute(text("CREATE SCHEMA public"))
     engine.dispose()
     os.environ.setdefault("PCRM_INSTANCE_PATH", tempfile.mkdtemp(prefix="pcrm-bench-"))
-    overrides = {"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None, "SECRET_KEY": "bench"}
+    overrides = {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "REDIS_URL": bench_redis_url(),
+        "SECRET_KEY": "bench",
+    }
     return create_app(overrides | {"RATELIMIT_STORAGE_URI": "memory://", "PCRM_ENV": "test"})
 
 

@@ -22,7 +22,11 @@ DAY = 24 * 3600
 def _jobs() -> list[PeriodicJob]:
     # Imported when called: job modules pull in every domain's models and services.
     from pcrm.auth.jobs import resend_owed_staff_mail
-    from pcrm.bounces.jobs import poll_bounce_mailbox, purge_raw_evidence
+    from pcrm.bounces.jobs import (
+        hand_over_missed_replies,
+        poll_bounce_mailbox,
+        purge_raw_evidence,
+    )
     from pcrm.campaigns.delivery import poll_delivery_results
     from pcrm.campaigns.jobs import (
         launch_due_campaigns,
@@ -42,6 +46,7 @@ def _jobs() -> list[PeriodicJob]:
         PeriodicJob(refresh_due_snapshots, interval=300),  # report figures of active campaigns
         PeriodicJob(sync_opt_out_list, DAY),  # the provider's 080 opt-out list
         PeriodicJob(poll_bounce_mailbox, interval=60),  # off while BOUNCE_IMAP_HOST is unset
+        PeriodicJob(hand_over_missed_replies, interval=600),  # replies a lost job left behind
         PeriodicJob(purge_expired_records, DAY),  # access log past two years, old import files
         PeriodicJob(purge_raw_evidence, DAY),  # returned mail's raw bytes past their keep
         PeriodicJob(remind_and_escalate, interval=3600),  # residents' voice deadlines

@@ -4,7 +4,8 @@ Idempotent and atomic: each message's digest is recorded (a unique row) with wha
 it, in the same transaction as the policy it applied, so the same bytes ingested twice (a
 re-run, a crash before the mailbox move, two pollers at once) change nothing the second time,
 and a crash midway leaves neither the record nor half the policy behind. `ingest_many` does a
-batch (an mbox, a poll) in one transaction: one commit instead of one per message.
+batch (an mbox, a poll) in one transaction: one commit instead of one per message. Persons'
+replies go on to residents' voice by a job queued after the commit (handover.py).
 """
 
 import hashlib
@@ -15,7 +16,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from pcrm.bounces import matching, parsing, policy
-from pcrm.bounces.handover import hand_over_replies
+from pcrm.bounces.handover import enqueue_hand_over, person_replies
 from pcrm.bounces.models import InboundMail, InboundState
 from pcrm.bounces.report import BounceKind, Report
 from pcrm.extensions import db
@@ -49,7 +50,7 @@ def ingest_many(raws: Sequence[bytes], *, source: str, dry_run: bool = False) ->
             Ingested(r, None, message_ids=tuple(m.id for _, m in _pairs(r, known))) for r in reports
         ]
     results = _record(raws, reports, source, max_bytes)
-    hand_over_replies(results)  # a person's reply goes on to residents' voice
+    enqueue_hand_over(person_replies(results))  # a person's reply goes on to residents' voice
     return results
 
 
@@ -86,10 +87,10 @@ def _record_all(raws, reports, source: str, max_bytes: int) -> list[Ingested]:
         row.digest: row for row in db.session.execute(known.where(InboundMail.digest.in_(keys)))
     }
     pending: list[tuple[Report, str, bool, tuple[int, ...]]] = []
-    fresh = zip(reports, keys, strict=True)
-    known = matching.known_for(
-        r for r, k in fresh if k not in seen and r.kind is not BounceKind.NONE
-    )
+    fresh = {k: r for r, k in zip(reports, keys, strict=True) if k not in seen}
+    known = matching.known_for(r for r in fresh.values() if r.kind is not BounceKind.NONE)
+    pairs = {key: list(_pairs(report, known)) for key, report in fresh.items()}
+    batch = policy.batch_for(message for found in pairs.values() for _, message in found)
     with db.session.no_autoflush:  # written in one flush at the end, not one per query
         for raw, report, key in zip(raws, reports, keys, strict=True):
             if key in seen:  # recorded before, or earlier in this batch
@@ -98,7 +99,8 @@ def _record_all(raws, reports, source: str, max_bytes: int) -> list[Ingested]:
             inbound = _inbound(report, raw, key, source, too_large=len(raw) > max_bytes)
             seen[key] = inbound
             db.session.add(inbound)
-            pending.append((report, key, False, _apply(report, inbound, source, known)))
+            applied = _apply(report, inbound, source, pairs[key], batch)
+            pending.append((report, key, False, applied))
     db.session.flush()
     return [
         Ingested(report, seen[key].state, duplicate, seen[key].id, matched)
@@ -122,13 +124,13 @@ def _inbound(report: Report, raw: bytes, key: str, source: str, *, too_large: bo
     )
 
 
-def _apply(report: Report, inbound: InboundMail, source: str, known) -> tuple[int, ...]:
-    """Run the policy once per matched message; the caller commits."""
+def _apply(report: Report, inbound: InboundMail, source: str, pairs, batch) -> tuple[int, ...]:
+    """Run the policy once per matched message (`pairs`, from `_pairs`); the caller commits."""
     if report.kind is BounceKind.NONE:
         return ()
     inbound.state = InboundState.UNMATCHED
     done: list[int] = []
-    for failure, message in _pairs(report, known):
+    for failure, message in pairs:
         if message.id in done:
             continue
         done.append(message.id)
@@ -142,6 +144,7 @@ def _apply(report: Report, inbound: InboundMail, source: str, known) -> tuple[in
             diagnostic=failure.diagnostic,
             inbound=inbound,
             commit=False,
+            batch=batch,
         )
     return tuple(done)
 

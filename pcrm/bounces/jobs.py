@@ -1,4 +1,5 @@
-"""Bounce jobs: polling the bounce mailbox, and the raw evidence's retention."""
+"""Bounce jobs: polling the bounce mailbox, persons' replies handed over to residents' voice,
+and the raw evidence's retention."""
 
 from dataclasses import asdict
 from datetime import datetime, timedelta
@@ -6,6 +7,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import update
 
+from pcrm.bounces import handover
 from pcrm.bounces.imap import Mailbox, poll
 from pcrm.bounces.models import InboundMail
 from pcrm.db import utcnow
@@ -30,6 +32,16 @@ def poll_bounce_mailbox() -> dict | None:
         return asdict(poll(mailbox))
     finally:
         lock.release()
+
+
+def hand_over_replies(inbound_ids: list[int]) -> int:
+    """Hand over the persons' replies an ingest recorded; once each, however often it runs."""
+    return handover.hand_over(inbound_ids)
+
+
+def hand_over_missed_replies() -> int:
+    """Periodic: hand over the persons' replies whose job never ran or failed for good."""
+    return handover.sweep(utcnow())
 
 
 def purge_raw_evidence(now: datetime | None = None) -> int:

@@ -57,18 +57,36 @@ def known_for(reports: Iterable[Report]) -> Known:
         int(m.group(1)) for r in reports for i in r.message_ids if (m := OUR_MESSAGE_ID.match(i))
     }
     recipients = {f.recipient for r in reports for f in r.failures if f.recipient}
-    addresses = recipients | {a.lower() for a in recipients}
-    load = db.select(Message).options(joinedload(Message.subscriber))
-    latest = load.where(
-        Message.channel == Channel.EMAIL,
-        Message.address.in_(addresses),
-        Message.sent_at.is_not(None),
-    ).order_by(Message.sent_at, Message.id)
     return Known(
-        by_token={m.token: m for m in _rows(load.where(Message.token.in_(tokens)), tokens)},
-        by_id={m.id: m for m in _rows(load.where(Message.id.in_(ids)), ids)},
-        by_address={m.address.lower(): m for m in _rows(latest, addresses)},  # the latest wins
+        by_token=messages_by_token(tokens),
+        by_id={m.id: m for m in _rows(_with_subscriber().where(Message.id.in_(ids)), ids)},
+        by_address=latest_sent_to(recipients),
     )
+
+
+def messages_by_token(tokens: set[str]) -> dict[str, Message]:
+    """Our messages these tokens name, in one query (`message_for_token` for many)."""
+    return {m.token: m for m in _rows(_with_subscriber().where(Message.token.in_(tokens)), tokens)}
+
+
+def latest_sent_to(addresses: set[str]) -> dict[str, Message]:
+    """Our latest e-mail sent to each address, by lower-cased address, in one query
+    (`by_recipient` for many)."""
+    variants = addresses | {a.lower() for a in addresses}
+    latest = (
+        _with_subscriber()
+        .where(
+            Message.channel == Channel.EMAIL,
+            Message.address.in_(variants),
+            Message.sent_at.is_not(None),
+        )
+        .order_by(Message.sent_at, Message.id)
+    )
+    return {m.address.lower(): m for m in _rows(latest, variants)}  # the latest wins
+
+
+def _with_subscriber():
+    return db.select(Message).options(joinedload(Message.subscriber))
 
 
 def _rows(query, keys: set) -> list[Message]:

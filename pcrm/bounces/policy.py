@@ -7,14 +7,19 @@
 
 Each action is written to the consent ledger (ConsentSource.BOUNCE_POLICY) with its evidence
 and shows on the clean-up worklist (AddressReview), where staff can undo it (review.py).
+
+The policy reads an address's worklist row and its soft bounces per batch of bounces (an ingest
+batch, or a single bounce), loaded up front (addresses.py); a bounce sees the effect of those
+before it in the same batch, as if each had been written before the next was applied.
 """
 
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
 
+from pcrm.bounces.addresses import AddressBatch
 from pcrm.bounces.models import AddressBounce, AddressReview, InboundMail, ReviewReason
 from pcrm.bounces.models import ReviewState as State
 from pcrm.bounces.report import BounceKind
@@ -45,56 +50,20 @@ def current_address(subscriber: Subscriber, channel: Channel) -> str | None:
     return normalise_address(channel, address) if address else None
 
 
-def review_for(subscriber: Subscriber, channel: Channel, address: str) -> AddressReview:
-    """The subscriber's worklist row for `channel`, made when first needed; caller commits.
-    A row made earlier in this transaction and not flushed yet (a batch ingest) is found too."""
-    review = next(
-        (
-            row
-            for row in db.session.new
-            if isinstance(row, AddressReview)
-            and row.subscriber is subscriber
-            and row.channel is channel
-        ),
-        None,
-    ) or db.session.scalar(
-        select(AddressReview).where(
-            AddressReview.subscriber_id == subscriber.id, AddressReview.channel == channel
-        )
+def bounce_address(message: Message) -> str:
+    """The address a bounce of `message` is about: the one it went to, else the current one."""
+    channel = Channel(message.channel)
+    return normalise_address(
+        channel, message.address or current_address(message.subscriber, channel) or ""
     )
-    if review is None:
-        review = AddressReview(
-            subscriber=subscriber, channel=channel, address=address, state=State.BOUNCING
-        )
-        db.session.add(review)
-    return review
 
 
-def soft_score(*, channel: Channel, address: str, since: datetime | None, now: datetime) -> int:
-    """Soft bounces of the address that still count at `now` (not faded, not before `since`),
-    those written and those added in this transaction but not flushed yet: a batch ingest
-    writes once at the end, so its earlier bounces of the same address count too."""
-    window = timedelta(days=current_app.config["BOUNCE_SOFT_WINDOW_DAYS"])
-    start = max(now - window, since) if since else now - window
-    written = db.session.scalar(
-        select(func.count()).where(
-            AddressBounce.channel == channel,
-            AddressBounce.address == address,
-            AddressBounce.kind == BounceKind.SOFT,
-            AddressBounce.occurred_at > start,
-            AddressBounce.occurred_at <= now,
-        )
-    )
-    pending = sum(
-        1
-        for row in db.session.new
-        if isinstance(row, AddressBounce)
-        and row.channel == channel
-        and row.address == address
-        and row.kind is BounceKind.SOFT
-        and start < row.occurred_at <= now
-    )
-    return written + pending
+def batch_for(messages: Iterable[Message], *, now: datetime | None = None) -> AddressBatch:
+    """What `apply` reads about these messages' addresses, loaded once for all of them (an
+    ingest batch); to be made before any of them is applied, and used for bounces no earlier
+    than `now`."""
+    bounced = ((m.subscriber_id, Channel(m.channel), bounce_address(m)) for m in messages)
+    return AddressBatch.load(bounced, now=now or utcnow())
 
 
 def set_address_status(subscriber: Subscriber, channel: Channel, status: AddressStatus) -> None:
@@ -179,17 +148,18 @@ def apply(
     inbound: InboundMail | None = None,
     now: datetime | None = None,
     commit: bool = True,
+    batch: AddressBatch | None = None,
 ) -> str:
     """Apply one bounce or complaint about `message` (e-mail or SMS); commits unless
-    `commit=False` (ingest records the evidence in the same transaction). Returns what was
-    done: "suppressed", "recorded" (a soft bounce scored), "already suppressed" or "nothing"
-    (not a bounce)."""
+    `commit=False` (ingest records the evidence in the same transaction). The bounces of one
+    transaction (an ingest batch) share one `batch`, made by `batch_for` from all of their
+    messages first. Returns what was done: "suppressed", "recorded" (a soft bounce scored),
+    "already suppressed" or "nothing" (not a bounce)."""
     if kind is BounceKind.NONE:
         return "nothing"
-    channel = Channel(message.channel)
-    address = normalise_address(
-        channel, message.address or current_address(message.subscriber, channel) or ""
-    )
+    now = now or utcnow()
+    batch = batch or batch_for([message], now=now)
+    channel, address = Channel(message.channel), bounce_address(message)
     bounce = AddressBounce(
         subscriber_id=message.subscriber_id,
         channel=channel,
@@ -200,16 +170,17 @@ def apply(
         source=source[:200],
         message_id=message.id,
         inbound=inbound,
-        occurred_at=now or utcnow(),
+        occurred_at=now,
     )
     db.session.add(bounce)
+    batch.bounced(bounce)
     evidence = _evidence(kind, status, diagnostic, source)
     _mark_message(message, kind, status, diagnostic, evidence)
-    review = review_for(message.subscriber, channel, address)
+    review = batch.review(message.subscriber, channel, address)
     if review.address != address:  # another address of theirs: the row follows the newest
         review.address, review.state, review.reason = address, State.BOUNCING, None
     review.last_bounce = bounce
-    done = _act(review, kind, evidence, source, bounce.occurred_at)
+    done = _act(review, kind, evidence, source, now, batch)
     if commit:
         db.session.commit()
     return done
@@ -229,7 +200,9 @@ def _mark_message(message: Message, kind: BounceKind, status, diagnostic, eviden
     message.last_error = message.last_error or evidence  # campaign results show why
 
 
-def _act(review: AddressReview, kind: BounceKind, evidence: str, source: str, now) -> str:
+def _act(
+    review: AddressReview, kind: BounceKind, evidence: str, source: str, now, batch: AddressBatch
+) -> str:
     if review.state is State.SUPPRESSED:
         return "already suppressed"
     if kind is BounceKind.COMPLAINT:
@@ -238,7 +211,7 @@ def _act(review: AddressReview, kind: BounceKind, evidence: str, source: str, no
     if kind is BounceKind.HARD:
         suppress(review, ReviewReason.HARD_BOUNCE, evidence=evidence, source=source)
         return "suppressed"
-    score = soft_score(
+    score = batch.soft_score(
         channel=review.channel, address=review.address, since=review.counted_since, now=now
     )
     if score >= current_app.config["BOUNCE_SOFT_LIMIT"]:

@@ -1,10 +1,12 @@
 """Demo: returned mail left for a person (an out-of-office, a resident's reply, a bounce for an
-address we never wrote to), as the bounce mailbox poller would have ingested it."""
+address we never wrote to), as the bounce mailbox poller would have ingested it and the worker
+handed the reply over to residents' voice."""
 
 from datetime import timedelta
 from email.header import Header
 from email.utils import format_datetime
 
+from pcrm.bounces import handover
 from pcrm.bounces.ingest import ingest
 from pcrm.bounces.models import InboundMail
 from pcrm.db import utcnow
@@ -71,8 +73,11 @@ def load_returned_mail() -> int:
         ),
         _unknown_address_bounce(now - timedelta(hours=7)),
     ]
+    ids = []
     for raw, hours_ago in zip(messages, (51, 29, 7), strict=True):
         inbound = db.session.get(InboundMail, ingest(raw, source=SOURCE).inbound_id)
         inbound.received_at = now - timedelta(hours=hours_ago)  # as if polled over the week
+        ids.append(inbound.id)
     db.session.commit()
+    handover.hand_over(ids)  # what the queued job does; the demo needs no worker running
     return len(messages)

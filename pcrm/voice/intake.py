@@ -62,8 +62,9 @@ def _checked_link(url: str) -> str:
     return text[:500]
 
 
-def receive(intake: Intake, *, recorded_by: User | None = None) -> VoiceItem:
-    """Take in one item: a receipt token, a due date and the first line of its trail; commits."""
+def receive(intake: Intake, *, recorded_by: User | None = None, commit: bool = True) -> VoiceItem:
+    """Take in one item: a receipt token, a due date and the first line of its trail; commits
+    unless the caller commits it with others (`commit=False`: many replies handed over)."""
     email, phone = _checked_contact(intake)
     now = utcnow()
     item = VoiceItem(
@@ -87,5 +88,6 @@ def receive(intake: Intake, *, recorded_by: User | None = None) -> VoiceItem:
     db.session.add(item)
     db.session.flush()
     record_transition(item, recorded_by, VoiceAction.RECEIVED, None)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return item

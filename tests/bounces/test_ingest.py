@@ -200,3 +200,39 @@ def test_soft_bounces_of_one_address_in_one_batch_count_together(app):
     assert [r.state for r in results] == [InboundState.APPLIED] * 3
     assert is_suppressed("email", message.address)  # three soft bounces within 30 days
     assert db.session.scalar(db.select(db.func.count()).select_from(AddressReview)) == 1
+
+
+def test_a_soft_bounce_from_before_counts_with_two_in_one_batch(app):
+    from tests.bounces.returned import verp_dsn
+    from tests.campaigns.factories import launched_campaign, send_all
+
+    campaign, _ = launched_campaign(recipients=1)
+    send_all(campaign)
+    message = db.session.scalars(db.select(Message)).one()
+    ingest(verp_dsn(message.token, message.address, "4.2.2"), source="earlier poll")
+    assert not is_suppressed("email", message.address)
+
+    later = [verp_dsn(message.token, message.address, s) for s in ("4.4.1", "4.7.1")]
+    ingest_many(later, source="test")
+
+    assert is_suppressed("email", message.address)  # one written before + two in the batch
+
+
+def test_a_later_bounce_in_a_batch_finds_the_worklist_row_an_earlier_one_made(app):
+    """A hard bounce then a soft one of the same address in one batch: the soft one finds the
+    address suppressed by the first (one worklist row, its reason the hard bounce)."""
+    from pcrm.bounces.models import AddressReview, ReviewReason, ReviewState
+    from tests.bounces.returned import verp_dsn
+    from tests.campaigns.factories import launched_campaign, send_all
+
+    campaign, _ = launched_campaign(recipients=1)
+    send_all(campaign)
+    message = db.session.scalars(db.select(Message)).one()
+    reports = [verp_dsn(message.token, message.address, s) for s in ("5.1.1", "4.2.2")]
+
+    results = ingest_many(reports, source="test")
+
+    assert [r.state for r in results] == [InboundState.APPLIED] * 2
+    row = db.session.scalars(db.select(AddressReview)).one()
+    assert (row.state, row.reason) == (ReviewState.SUPPRESSED, ReviewReason.HARD_BOUNCE)
+    assert db.session.scalar(db.select(Suppression.reason)) is SuppressionReason.HARD_BOUNCE

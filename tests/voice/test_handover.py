@@ -7,9 +7,11 @@ from pcrm.bounces import ingest
 from pcrm.db import utcnow
 from pcrm.extensions import db
 from pcrm.messaging.models import Message, MessageStatus
+from pcrm.queue import DEFAULT
 from pcrm.replies.service import record_reply
 from pcrm.subscribers.models import Channel
 from pcrm.voice.models import VoiceChannel, VoiceItem
+from pcrm.worker import run_worker
 from tests.campaigns.factories import create_campaign
 from tests.subscribers.factories import create_subscriber
 
@@ -30,6 +32,7 @@ def _items():
 def test_a_person_s_reply_to_a_campaign_e_mail_is_handed_over_once(app):
     ingest.ingest_many([REPLY, AUTO], source="file:test.mbox")
     ingest.ingest(REPLY, source="file:test.mbox")  # the same bytes again: nothing new
+    run_worker(app, (DEFAULT,), with_scheduler=False, burst=True)  # the hand-over job
     [item] = _items()
     assert item.channel is VoiceChannel.EMAIL_REPLY and item.contact_email == "kim@example.com"
     assert "설문 링크가 열리지 않아요." in item.body and item.origin.startswith("mail:")
