@@ -13,6 +13,7 @@ from pcrm.campaigns.models import Campaign, CampaignStatus
 from pcrm.db import utcnow
 from pcrm.extensions import db
 from pcrm.messaging.channels import DeliveryResult
+from pcrm.messaging.ledger import ClaimLost, open_ledger
 from pcrm.messaging.models import Message, MessageStatus, SmsRequest
 from pcrm.messaging.sens_format import domestic_number
 from tests.campaigns.factories import send_all
@@ -37,6 +38,28 @@ def test_a_provider_call_records_its_request_with_the_ids_of_its_texts(app, sens
     assert sorted(request.message_ids) == [m.id for m in texts]
     assert (request.campaign_id, request.settled_at) == (campaign.id, None)
     assert awaiting_results(utcnow()) == [request.request_id]
+
+
+def test_a_request_whose_texts_were_not_recorded_sent_under_it_simply_settles(app):
+    campaign, _people = launch_sms(2)
+    ledger = open_ledger()
+    try:
+        claimed = ledger.claim(campaign.id, 1, 10**6)
+        # The reconciler took the texts back in between (the batch looked dead).
+        ledger.finish_many([c.id for c in claimed], MessageStatus.QUEUED, None)
+        sent = [(c.id, "+821055550000", "RSSA-1") for c in claimed]
+        for _twice in range(2):  # written again, the request stays as it was
+            with pytest.raises(ClaimLost):
+                ledger.sent_many(sent, campaign_id=campaign.id)
+    finally:
+        ledger.close()
+    (request,) = requests()
+    assert sorted(request.message_ids) == [c.id for c in claimed]
+
+    assert poll_delivery_results() == 0
+    (request,) = requests()
+    assert request.settled_at is not None
+    assert {m.status for m in messages(campaign)} == {MessageStatus.QUEUED}
 
 
 def test_a_pushed_result_names_the_number_it_is_for_among_the_request(app, sens):
