@@ -116,6 +116,8 @@ class among(ColumnElement[bool]):  # lower case: reads as an operator, where(amo
     """
 
     type = Boolean()
+    # A condition in itself: without this, SQLite gets `... IN (...) = 1`, which no index serves.
+    _is_implicitly_boolean = True
     inherit_cache = True
     _traverse_internals: ClassVar = [
         ("column", InternalTraversal.dp_clauseelement),

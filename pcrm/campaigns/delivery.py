@@ -5,6 +5,11 @@ bounce policy, which marks the phone and suppresses it. A temporary one (phone o
 waits, longer each time, and is sent again through the campaign's own batches, at most
 SMS_RESULT_RETRIES times; after that the message has failed, with the carrier's reason.
 
+Results come per provider request (SENS: up to 100 texts under one id; pcrm.messaging.
+sms_requests), and a request is asked about until none of its texts awaits a result or a retry
+under it: then it is settled and never read again. Past SMS_RESULT_POLL_DAYS a text with no
+result stays "sent", and its request is settled once no text of it waits to go again.
+
 Every change is guarded on the message still being "sent", so a result read twice, by the poll
 and the callback at once, or after a crash, is applied once. A provider that does not answer
 the poll changes nothing: the next poll asks again.
@@ -13,7 +18,7 @@ the poll changes nothing: the next poll asks again.
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from pcrm.bounces import policy
 from pcrm.bounces.report import BounceKind
@@ -23,65 +28,57 @@ from pcrm.campaigns.launch import batch_range, enqueue_batches
 from pcrm.campaigns.models import Campaign, CampaignStatus
 from pcrm.db import utcnow
 from pcrm.extensions import db
+from pcrm.messaging import sms_requests
 from pcrm.messaging.channels import DeliveryResult
-from pcrm.messaging.models import Event, EventKind, Message, MessageStatus
+from pcrm.messaging.models import EventKind, Message, MessageStatus
 from pcrm.messaging.sens import SensUnavailable
 from pcrm.messaging.service import record_event
 from pcrm.messaging.sms import SmsChannel
-from pcrm.subscribers.models import Channel
 
-# Provider ids (SENS: requests of up to 100 texts, each text one lookup) asked about in one run,
-# picked at random so that a text whose result never comes cannot hold up the others.
+# Requests (SENS: up to 100 texts each, each request one lookup) asked about in one run, picked
+# at random so that a request whose results never come cannot hold up the others.
 POLL_LIMIT = 20
+# Requests past the poll window settled in one run (a look at their texts by primary key each).
+EXPIRED_LIMIT = 100
 
 
 def awaiting_results(now: datetime) -> list[str]:
-    """Provider ids of SMS sent recently whose result is not in yet, at most POLL_LIMIT."""
+    """Provider requests sent recently and not settled, at most POLL_LIMIT."""
     since = now - timedelta(days=current_app.config["SMS_RESULT_POLL_DAYS"])
-    ids = db.session.scalars(
-        select(Message.provider_id)
-        .where(
-            Message.channel == Channel.SMS,
-            Message.status == MessageStatus.SENT,
-            Message.provider_id.is_not(None),
-            Message.sent_at >= since,
-        )
-        .group_by(Message.provider_id)
-        .order_by(func.random())
-        .limit(POLL_LIMIT)
-    ).all()
-    db.session.commit()
-    return list(ids)
+    return sms_requests.unsettled(since=since, limit=POLL_LIMIT)
 
 
 def poll_delivery_results(now: datetime | None = None) -> int:
-    """Periodic job: read and apply the results of SMS awaiting one, then send again those
-    whose wait is over; returns how many results were applied."""
+    """Periodic job: read and apply the results of SMS awaiting one, settle the requests with
+    nothing left to await, then send again those whose wait is over; returns how many
+    results were applied."""
     now = now or utcnow()
-    provider_ids = awaiting_results(now)
+    request_ids = awaiting_results(now)
     applied = 0
-    if provider_ids:
+    if request_ids:
         try:
-            results = SmsChannel().delivery_results(provider_ids)
+            results = SmsChannel().delivery_results(request_ids)
         except (SensUnavailable, OSError) as error:  # httpx's transport errors are OSErrors
             current_app.logger.warning("SMS delivery results not read: %s", error)
-            results = []
-        applied = sum(apply_result(result, now=now) for result in results)
+        else:
+            applied = sum(apply_result(result, now=now) for result in results)
+            sms_requests.settle(request_ids, now=now)
+    _settle_expired(now)
     resend_due(now)
     return applied
 
 
+def _settle_expired(now: datetime) -> None:
+    """Past the poll window a text with no result stays "sent" and its request is settled,
+    unless a text of it still waits to be sent again (a paused campaign's, say)."""
+    before = now - timedelta(days=current_app.config["SMS_RESULT_POLL_DAYS"])
+    expired = sms_requests.unsettled(before=before, limit=EXPIRED_LIMIT)
+    if expired:
+        sms_requests.settle(expired, now=now, holding=sms_requests.RETRYING)
+
+
 def _message_for(result: DeliveryResult) -> int | None:
-    query = select(Message.id).where(
-        Message.provider_id == result.provider_id,
-        Message.channel == Channel.SMS,
-        Message.status == MessageStatus.SENT,
-    )
-    if result.to is not None:
-        query = query.where(Message.address == result.to)
-    message_id = db.session.scalar(query.order_by(Message.id).limit(1))
-    db.session.commit()
-    return message_id
+    return sms_requests.text_for(result)
 
 
 def _move(message_id: int, **values) -> bool:
@@ -133,27 +130,13 @@ def _failed_for_now(message_id: int, reason: str) -> bool:
 def _retry_waits(now: datetime) -> list[tuple[int, int]]:
     """(message id, campaign id) of SMS whose temporary failure's wait is over."""
     config = current_app.config
-    last_result = (
-        select(Event.message_id, func.max(Event.created_at).label("at"))
-        .where(Event.kind == EventKind.DELIVERY)
-        .group_by(Event.message_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        select(Message.id, Message.campaign_id, Message.attempts, last_result.c.at)
-        .join(last_result, last_result.c.message_id == Message.id)
-        .where(
-            Message.channel == Channel.SMS,
-            Message.status == MessageStatus.BOUNCED_SOFT,
-            Message.attempts <= config["SMS_RESULT_RETRIES"],
-        )
-    ).all()
-    db.session.commit()
     first, cap = config["SMS_RESULT_BACKOFF"], config["SMS_RESULT_BACKOFF_MAX"]
     return [
-        (row.id, row.campaign_id)
-        for row in rows
-        if row.at + relay_delay(row.attempts, first=first, cap=cap) <= now
+        (message_id, campaign_id)
+        for message_id, campaign_id, attempts, at in sms_requests.retry_candidates(
+            retries=config["SMS_RESULT_RETRIES"]
+        )
+        if at + relay_delay(attempts, first=first, cap=cap) <= now
     ]
 
 

@@ -115,7 +115,8 @@ class SmsBatch:
             return 0, reason
         pairs = list(zip((r for r, _t in built), outcomes, strict=True))
         self.ledger.sent_many(
-            [(r.message_id, r.phone, o.provider_id) for r, o in pairs if isinstance(o, Accepted)]
+            [(r.message_id, r.phone, o.provider_id) for r, o in pairs if isinstance(o, Accepted)],
+            campaign_id=self.campaign_id,
         )
         postponed = [(r, o) for r, o in pairs if isinstance(o, Postponed)]
         deferred = sum(

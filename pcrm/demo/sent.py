@@ -22,7 +22,9 @@ from pcrm.demo.sms_results import (
     bounce_dead_numbers,
     delivery_events,
     delivery_outcomes,
+    in_requests,
     load_replies,
+    record_requests,
 )
 from pcrm.demo.surveys import Respondent, record_responses, respondent_propensity
 from pcrm.extensions import db
@@ -149,6 +151,7 @@ def send_survey_campaign(
         people = _recipients(ids)
         if channel is Channel.SMS:
             outcomes = [_texted(campaign, p, 0, sent_at, rng, today) for p in people]
+            in_requests([outcome.row for outcome in outcomes])
             delivery_outcomes([outcome.row for outcome in outcomes], rng)
         else:
             outcomes = [_outcome(campaign, person, sent_at, rng, today) for person in people]
@@ -169,6 +172,7 @@ def _write(campaign, survey, people, outcomes, rng, *, wave: int) -> int:
         bulk_insert(connection, Event.__table__, [e for i, _p, o in sent for e in _events(i, o)])
         answered = [_respondent(i, p, o) for i, p, o in sent if o.row["responded_at"]]
         record_responses(connection, survey, answered, rng)
+    record_requests(connection, ids, [o.row for o in outcomes])
     targets = (ShortTarget.SURVEY, ShortTarget.UNSUBSCRIBE)
     create_short_links(campaign_id=campaign.id, wave=wave, targets=targets)
     return len(ids)
@@ -205,6 +209,7 @@ def send_sms_reminder(
     today = date.today()
     # A reminder moves fewer than the invitation did: half its propensity.
     outcomes = [_texted(campaign, p, wave.number, sent_at, rng, today, 0.5) for p in people]
+    in_requests([outcome.row for outcome in outcomes])
     delivery_outcomes([outcome.row for outcome in outcomes], rng)
     count = _write(campaign, survey, people, outcomes, rng, wave=wave.number)
     wave.status, wave.materialised_at = WaveStatus.SENT, sent_at

@@ -6,6 +6,7 @@ On PostgreSQL these commits skip the WAL flush wait (synchronous_commit off): a 
 loses nothing by it; only a crash of the database server itself could forget the last instant.
 """
 
+import json
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import NamedTuple
@@ -41,6 +42,19 @@ SENT_MANY_SQL = (
     "FROM unnest(%s::int[], %s::text[], %s::text[], %s::text[]) "
     "AS v(id, address, provider_id, status) "
     "WHERE message.id = v.id AND message.status = v.status"
+)
+# A provider call's requests, each with the ids of its texts, for delivery results to find them
+# by (message.provider_id has no index: migration 0024). Written before the texts: a crash in
+# between leaves a request none of whose texts is sent under it, which the poll simply settles.
+# Written again by a retried record, it stays as it was.
+REQUESTS_SQL = (
+    "INSERT INTO sms_request (request_id, campaign_id, message_ids, sent_at, settled_at) "
+    "SELECT request_id, %s, ids::json, %s, NULL "
+    "FROM unnest(%s::text[], %s::text[]) AS call(request_id, ids) ON CONFLICT DO NOTHING"
+)
+REQUEST_SQLITE = (
+    "INSERT OR IGNORE INTO sms_request (request_id, campaign_id, message_ids, sent_at, settled_at) "
+    "VALUES (?, ?, ?, ?, NULL)"
 )
 # The provider's answer was lost: it may have gone, so it counts as sent and is never resent.
 UNCERTAIN_SQL = (
@@ -117,10 +131,11 @@ class Ledger:
         values = (status.value, address, code, reason, message_id)
         self.outcomes.write(self.outcomes.refused, values)
 
-    def sent_many(self, sent: list[tuple[int, str, str]]) -> None:
-        """Record what one provider call took, (message id, address, provider id) each, in one
-        round trip: the call was the unit in flight, so nothing is lost by writing them together."""
-        self.outcomes.sent_many(utcnow(), sent)
+    def sent_many(self, sent: list[tuple[int, str, str]], *, campaign_id: int) -> None:
+        """Record what one provider call took, (message id, address, provider id) each, and
+        the provider's requests they went in: the call was the unit in flight, so nothing is
+        lost by writing them together."""
+        self.outcomes.sent_many(utcnow(), sent, campaign_id)
 
     def uncertain(self, message_id: int, *, address: str, reason: str) -> None:
         """The provider may have taken it: sent, never again, the reason noted."""
@@ -183,11 +198,13 @@ class Outcomes:
         if self.cursor.rowcount != 1:
             raise ClaimLost(values[-1])
 
-    def sent_many(self, now: datetime, sent: list[tuple[int, str, str]]) -> None:
+    def sent_many(self, now: datetime, sent: list[tuple[int, str, str]], campaign_id: int) -> None:
         """Record many sent messages, committed when this returns (ClaimLost if a claim is
-        gone). On PostgreSQL one statement (SENT_MANY_SQL); on SQLite one per message."""
+        gone), their requests first. On PostgreSQL two statements (REQUESTS_SQL, then
+        SENT_MANY_SQL); on SQLite one per request and one per message."""
         if not sent:
             return
+        self._requests(now, sent, campaign_id)
         if self.postgres:
             ids, addresses, providers = (list(column) for column in zip(*sent, strict=True))
             sending = [SENDING.value] * len(ids)
@@ -198,6 +215,18 @@ class Outcomes:
             self.cursor.executemany(self.sent, rows)
         if self.cursor.rowcount != len(sent):
             raise ClaimLost([message_id for message_id, _a, _p in sent])
+
+    def _requests(self, now: datetime, sent: list[tuple[int, str, str]], campaign_id: int) -> None:
+        by_request: dict[str, list[int]] = {}
+        for message_id, _address, provider_id in sent:
+            by_request.setdefault(provider_id, []).append(message_id)
+        ids = [json.dumps(message_ids) for message_ids in by_request.values()]
+        if self.postgres:
+            self.cursor.execute(REQUESTS_SQL, (campaign_id, now, list(by_request), ids))
+        else:
+            at = now.strftime("%Y-%m-%d %H:%M:%S.%f")
+            rows = [(r, campaign_id, i, at) for r, i in zip(by_request, ids, strict=True)]
+            self.cursor.executemany(REQUEST_SQLITE, rows)
 
     def close(self) -> None:
         driver = self.raw.driver_connection

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -93,6 +93,23 @@ class Message(db.Model):
     subscriber: Mapped[Subscriber] = relationship()
     # Loaded per message by default; a sending batch loads them all at once (selectinload).
     short_links: Mapped[list["ShortLink"]] = relationship(back_populates="message")
+
+
+class SmsRequest(db.Model):
+    """One provider request (SENS: up to 100 texts under one id), the unit delivery results
+    come in: the poll finds a result's text among the request's own messages, never by a
+    search of `message`, whose provider_id has no index (migration 0024 keeps a send's writes
+    off every index)."""
+
+    # The poll's pick, unsettled requests of the last few days, reads this index only.
+    __table_args__ = (Index("ix_sms_request_unsettled", "settled_at", "sent_at"),)
+
+    request_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    message_ids: Mapped[list[int]] = mapped_column(JSON)  # JSON: the same on SQLite
+    sent_at: Mapped[datetime]
+    # Set once none of its messages awaits a result or a retry under this request.
+    settled_at: Mapped[datetime | None]
 
 
 class ShortTarget(enum.StrEnum):
