@@ -7,6 +7,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from _redis import bench_redis_url
 from flask_migrate import upgrade
 from sqlalchemy import func, select, text
 
@@ -26,9 +27,8 @@ def bench_app():
     if not url or not url.startswith("postgres"):
         sys.exit("Set BENCH_DATABASE_URL to a PostgreSQL database (it may be emptied).")
     os.environ.setdefault("PCRM_INSTANCE_PATH", tempfile.mkdtemp(prefix="pcrm-bench-"))
-    # Redis: the demo data queues the staff notices it writes (db 15: tests use low numbers).
-    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url(url, Path()), "REDIS_URL": redis_url})
+    config = {"SQLALCHEMY_DATABASE_URI": database_url(url, Path()), "REDIS_URL": bench_redis_url()}
+    app = create_app(config)
     with app.app_context():
         upgrade()
         live = db.session.scalar(select(func.count()).select_from(Subscriber))
