@@ -8,11 +8,13 @@ from datetime import UTC, datetime
 from typing import ClassVar
 
 from sqlalchemy import (
+    ARRAY,
     Boolean,
     ColumnElement,
     Connection,
     DateTime,
     Enum,
+    Integer,
     MetaData,
     String,
     Table,
@@ -93,17 +95,21 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 
 class _Ids(TypeDecorator):
-    """A list of integer ids bound as one text parameter: an array literal on PostgreSQL (cast
-    in the statement), JSON elsewhere. As text: psycopg dumps a list of ints element by element,
-    twice the time of the query itself for a batch's 2000 ids."""
+    """A list of integer ids bound as one parameter: an array on PostgreSQL, JSON elsewhere.
+
+    Bound as a typed array, not as text cast in the statement: a cast from text is evaluated
+    for every row a sequential scan reads (60 s for one SMS wave's short links)."""
 
     impl = String
     cache_ok = True
 
-    def process_bind_param(self, value: list[int], dialect):
+    def load_dialect_impl(self, dialect):
         if dialect.name == "postgresql":
-            return "{" + ",".join(map(str, value)) + "}"
-        return json.dumps(value)
+            return dialect.type_descriptor(ARRAY(Integer))
+        return dialect.type_descriptor(String())
+
+    def process_bind_param(self, value: list[int], dialect):
+        return value if dialect.name == "postgresql" else json.dumps(value)
 
 
 class among(ColumnElement[bool]):  # lower case: reads as an operator, where(among(T.c.id, ids))
@@ -138,7 +144,7 @@ def _among(element: among, compiler, **kw) -> str:
 @compiles(among, "postgresql")
 def _among_postgresql(element: among, compiler, **kw) -> str:
     column, ids = compiler.process(element.column, **kw), compiler.process(element.ids, **kw)
-    return f"{column} = ANY(CAST({ids} AS INTEGER[]))"
+    return f"{column} = ANY({ids})"
 
 
 def bulk_insert(connection: Connection, table: Table, rows: list[dict]) -> None:
