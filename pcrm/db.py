@@ -7,14 +7,15 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import ClassVar
 
+import psycopg
+from psycopg import postgres
+from psycopg.adapt import Dumper
 from sqlalchemy import (
-    ARRAY,
     Boolean,
     ColumnElement,
     Connection,
     DateTime,
     Enum,
-    Integer,
     MetaData,
     String,
     Table,
@@ -28,7 +29,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 from sqlalchemy.schema import AddConstraint, DropConstraint
 from sqlalchemy.sql.visitors import InternalTraversal
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, UserDefinedType
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -94,22 +95,49 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.close()
 
 
-class _Ids(TypeDecorator):
-    """A list of integer ids bound as one parameter: an array on PostgreSQL, JSON elsewhere.
+class IntArray(str):
+    """Integer ids as PostgreSQL's array literal ("{1,2,3}"), sent typed int4[]: psycopg dumps a
+    list of ints one element at a time in Python (a millisecond for a batch's 2000 ids, a third
+    of the query), and a text literal cast in the statement would be cast again for every row
+    a sequential scan reads."""
 
-    Bound as a typed array, not as text cast in the statement: a cast from text is evaluated
-    for every row a sequential scan reads (60 s for one SMS wave's short links)."""
+    @classmethod
+    def of(cls, ids: Iterable[int]) -> "IntArray":
+        return cls("{" + ",".join(map(str, ids)) + "}")
+
+
+class _IntArrayDumper(Dumper):
+    oid = postgres.types["int4"].array_oid
+
+    def dump(self, obj: IntArray) -> bytes:
+        return obj.encode()
+
+
+psycopg.adapters.register_dumper(IntArray, _IntArrayDumper)
+
+
+class _TypedByDriver(UserDefinedType):
+    """A parameter whose type the driver states (IntArray): no cast in the statement."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw) -> str:
+        return "INTEGER[]"
+
+
+class _Ids(TypeDecorator):
+    """A list of integer ids bound as one parameter: an int4[] on PostgreSQL, JSON elsewhere."""
 
     impl = String
     cache_ok = True
 
     def load_dialect_impl(self, dialect):
         if dialect.name == "postgresql":
-            return dialect.type_descriptor(ARRAY(Integer))
+            return dialect.type_descriptor(_TypedByDriver())
         return dialect.type_descriptor(String())
 
     def process_bind_param(self, value: list[int], dialect):
-        return value if dialect.name == "postgresql" else json.dumps(value)
+        return IntArray.of(value) if dialect.name == "postgresql" else json.dumps(value)
 
 
 class among(ColumnElement[bool]):  # lower case: reads as an operator, where(among(T.c.id, ids))

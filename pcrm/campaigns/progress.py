@@ -60,25 +60,19 @@ def has_answered(campaign: Campaign) -> ColumnElement[bool]:
 def answered_among(campaign: Campaign, people: list[int]) -> set[int]:
     """Those of `people` who answered the campaign (has_answered, asked of a batch's people
     by index rather than of every answer of the campaign for each batch)."""
-    answered = set(
-        db.session.scalars(
-            select(Message.subscriber_id).where(
-                Message.campaign_id == campaign.id,
-                among(Message.subscriber_id, people),
-                Message.responded_at.is_not(None),
-            )
-        )
+    query = select(Message.subscriber_id).where(
+        Message.campaign_id == campaign.id,
+        among(Message.subscriber_id, people),
+        Message.responded_at.is_not(None),
     )
-    if campaign.survey_id is not None:
-        answered |= set(
-            db.session.scalars(
-                select(Response.subscriber_id).where(
-                    Response.survey_id == campaign.survey_id,
-                    among(Response.subscriber_id, people),
-                )
+    if campaign.survey_id is not None:  # one round trip for both
+        query = query.union_all(
+            select(Response.subscriber_id).where(
+                Response.survey_id == campaign.survey_id,
+                among(Response.subscriber_id, people),
             )
         )
-    return answered
+    return set(db.session.scalars(query))
 
 
 def audience(campaign: Campaign) -> Select:
@@ -210,11 +204,17 @@ def progress(campaign_id: int) -> Progress:
     return Progress(counts, funnel(campaign_id))
 
 
-def finish_if_done(campaign_id: int) -> bool:
-    """A sending campaign with nothing queued or in flight is sent; commits."""
-    left = db.session.scalar(  # the first one found is enough: it runs after every batch
-        select(exists().where(Message.campaign_id == campaign_id, Message.status.in_(UNFINISHED)))
+def finish_if_done(campaign_id: int, *, probe: tuple[int, int] | None = None) -> bool:
+    """A sending campaign with nothing queued or in flight is sent; commits.
+
+    `probe`, an id range likely to hold unfinished messages (after a batch, the next batch's),
+    is looked at first, by primary key: while a campaign sends it answers at once, where the
+    campaign-wide check reads further into the campaign with every batch done."""
+    unfinished = [Message.campaign_id == campaign_id, Message.status.in_(UNFINISHED)]
+    left = probe is not None and db.session.scalar(
+        select(exists().where(Message.id.between(*probe), *unfinished))
     )
+    left = left or db.session.scalar(select(exists().where(*unfinished)))
     if left:
         db.session.commit()
         return False

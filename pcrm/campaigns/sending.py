@@ -56,7 +56,7 @@ def send_batch(campaign_id: int, first_id: int, last_id: int) -> int:
             taken = []
     finally:
         ledger.close()
-        finish_if_done(campaign_id)
+        finish_if_done(campaign_id, probe=(last_id + 1, 2 * last_id + 1 - first_id))
         if hold.quiet_until is not None:
             _after_quiet_hours(campaign_id, first_id, last_id, hold.quiet_until)
     return len(taken)

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from sqlalchemy import Connection, update
 
-from pcrm.db import among, utcnow
+from pcrm.db import IntArray, among, utcnow
 from pcrm.extensions import db
 from pcrm.messaging.models import Message, MessageStatus
 from pcrm.subscribers.models import Channel
@@ -208,7 +208,8 @@ class Outcomes:
         if self.postgres:
             ids, addresses, providers = (list(column) for column in zip(*sent, strict=True))
             sending = [SENDING.value] * len(ids)
-            self.cursor.execute(SENT_MANY_SQL, (now, ids, addresses, providers, sending))
+            values = (now, IntArray.of(ids), addresses, providers, sending)
+            self.cursor.execute(SENT_MANY_SQL, values)
         else:
             at = now.strftime("%Y-%m-%d %H:%M:%S.%f")
             rows = [(at, address, provider, message_id) for message_id, address, provider in sent]

@@ -1,11 +1,11 @@
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from pcrm.campaigns.jobs import launch_due_campaigns
 from pcrm.campaigns.launch import batch_job_id, batch_ranges, materialise
 from pcrm.campaigns.models import CampaignKind, CampaignStatus
-from pcrm.campaigns.progress import audience_count
+from pcrm.campaigns.progress import audience_count, finish_if_done
 from pcrm.db import utcnow
 from pcrm.extensions import db, queues
 from pcrm.messaging.models import Message, MessageStatus, SuppressionReason
@@ -118,3 +118,33 @@ def test_a_campaign_with_nobody_to_reach_is_sent_at_once(app):
     )
     launch_due_campaigns()
     assert campaign.status is CampaignStatus.SENT
+
+
+def test_a_campaign_is_sent_once_nothing_is_left_in_or_beyond_the_probed_range(app):
+    create_subscribers(6)
+    campaign = create_campaign(
+        segment=create_segment(), status=CampaignStatus.SCHEDULED, send_at=utcnow()
+    )
+    launch_due_campaigns()
+    ids = sorted(db.session.scalars(select(Message.id)))
+
+    def sent_all_but(*left: int) -> None:
+        db.session.execute(
+            update(Message)
+            .where(Message.id.not_in(left))
+            .values(status=MessageStatus.SENT)
+            .execution_options(synchronize_session=False)
+        )
+
+    # One message still queued outside the probed range: the campaign-wide check finds it.
+    sent_all_but(ids[0])
+    assert not finish_if_done(campaign.id, probe=(ids[3], ids[5]))
+    # One still sending inside it: found by the probe.
+    sent_all_but(ids[4])
+    db.session.execute(
+        update(Message).where(Message.id == ids[4]).values(status=MessageStatus.SENDING)
+    )
+    assert not finish_if_done(campaign.id, probe=(ids[3], ids[5]))
+    sent_all_but()
+    assert finish_if_done(campaign.id, probe=(ids[3], ids[5]))
+    assert db.session.get(type(campaign), campaign.id).status is CampaignStatus.SENT
