@@ -82,7 +82,8 @@ def still_reachable(campaign: Campaign, claimed: list[Claimed]) -> Reachable:
             .where(among(Subscriber.id, people))
             .add_columns(Subscriber.email, Subscriber.phone, Subscriber.name)
         )
-        contacts[key] = {row[0]: Contact(*row[1:]) for row in db.session.execute(query)}
+        rows = db.session.execute(query)
+        contacts[key] = {id_: Contact(email, phone, name) for id_, email, phone, name in rows}
     db.session.commit()
     kept, dropped = [], []
     for message in claimed:
