@@ -191,9 +191,8 @@ class Outcomes:
 
     def write(self, sql: str, values: tuple) -> None:
         """Record one outcome, committed when this returns (ClaimLost if the claim is gone)."""
-        if not self.postgres and isinstance(values[0], datetime):
-            # As SQLAlchemy stores UTCDateTime on SQLite: naive UTC text.
-            values = (values[0].strftime("%Y-%m-%d %H:%M:%S.%f"), *values[1:])
+        if isinstance(values[0], datetime):
+            values = (self._time(values[0]), *values[1:])
         self.cursor.execute(sql, values)
         if self.cursor.rowcount != 1:
             raise ClaimLost(values[-1])
@@ -211,7 +210,7 @@ class Outcomes:
             values = (now, IntArray.of(ids), addresses, providers, sending)
             self.cursor.execute(SENT_MANY_SQL, values)
         else:
-            at = now.strftime("%Y-%m-%d %H:%M:%S.%f")
+            at = self._time(now)
             rows = [(at, address, provider, message_id) for message_id, address, provider in sent]
             self.cursor.executemany(self.sent, rows)
         if self.cursor.rowcount != len(sent):
@@ -225,9 +224,14 @@ class Outcomes:
         if self.postgres:
             self.cursor.execute(REQUESTS_SQL, (campaign_id, now, list(by_request), ids))
         else:
-            at = now.strftime("%Y-%m-%d %H:%M:%S.%f")
+            at = self._time(now)
             rows = [(r, campaign_id, i, at) for r, i in zip(by_request, ids, strict=True)]
             self.cursor.executemany(REQUEST_SQLITE, rows)
+
+    def _time(self, at: datetime) -> datetime | str:
+        """A UTC time as the driver takes it: on SQLite as SQLAlchemy stores UTCDateTime there,
+        naive UTC text."""
+        return at if self.postgres else at.strftime("%Y-%m-%d %H:%M:%S.%f")
 
     def close(self) -> None:
         driver = self.raw.driver_connection
