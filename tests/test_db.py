@@ -1,9 +1,10 @@
 """The shared column helpers, on whichever database the suite runs on."""
 
+import pytest
 from sqlalchemy import select
 
 from pcrm.auth.models import Department
-from pcrm.db import among
+from pcrm.db import IntArray, TextArray, among
 from pcrm.extensions import db
 
 
@@ -23,3 +24,24 @@ def test_among_selects_exactly_the_given_ids(app):
         assert found([]) == []
         # The statement is cached once and bound afresh: other ids, other rows.
         assert found(ids[1:2]) == [ids[1]]
+
+
+def test_text_array_carries_any_string_to_postgresql(app):
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("an array literal is PostgreSQL's")
+        values = [
+            "plain",
+            "",
+            'a "quoted", {braced} value',
+            "back\\slash\\",
+            "NULL",
+            "수신거부 080",
+        ]
+        driver = db.session.connection().connection.driver_connection
+        rows = driver.execute("SELECT unnest(%s)", (TextArray.of(values),)).fetchall()
+        assert [value for (value,) in rows] == values
+        ids = driver.execute("SELECT unnest(%s)", (IntArray.of([3, 1, 2]),)).fetchall()
+        assert [value for (value,) in ids] == [3, 1, 2]
+        assert driver.execute("SELECT cardinality(%s)", (TextArray.of([]),)).fetchone() == (0,)
+        db.session.rollback()

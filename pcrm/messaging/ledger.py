@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from sqlalchemy import Connection, update
 
-from pcrm.db import IntArray, among, utcnow
+from pcrm.db import IntArray, TextArray, among, utcnow
 from pcrm.extensions import db
 from pcrm.messaging.models import Message, MessageStatus
 from pcrm.subscribers.models import Channel
@@ -205,10 +205,10 @@ class Outcomes:
             return
         self._requests(now, sent, campaign_id)
         if self.postgres:
-            ids, addresses, providers = (list(column) for column in zip(*sent, strict=True))
-            sending = [SENDING.value] * len(ids)
-            values = (now, IntArray.of(ids), addresses, providers, sending)
-            self.cursor.execute(SENT_MANY_SQL, values)
+            ids, addresses, providers = zip(*sent, strict=True)
+            sending = TextArray.of([SENDING.value] * len(ids))
+            values = (now, IntArray.of(ids), TextArray.of(addresses), TextArray.of(providers))
+            self.cursor.execute(SENT_MANY_SQL, (*values, sending))
         else:
             at = self._time(now)
             rows = [(at, address, provider, message_id) for message_id, address, provider in sent]
@@ -222,7 +222,8 @@ class Outcomes:
             by_request.setdefault(provider_id, []).append(message_id)
         ids = [json.dumps(message_ids) for message_ids in by_request.values()]
         if self.postgres:
-            self.cursor.execute(REQUESTS_SQL, (campaign_id, now, list(by_request), ids))
+            values = (campaign_id, now, TextArray.of(by_request), TextArray.of(ids))
+            self.cursor.execute(REQUESTS_SQL, values)
         else:
             at = self._time(now)
             rows = [(r, campaign_id, i, at) for r, i in zip(by_request, ids, strict=True)]
