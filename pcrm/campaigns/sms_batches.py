@@ -1,4 +1,4 @@
-"""One batch of a campaign's SMS: the claimed texts rendered, then sent in one provider call.
+"""One batch of a campaign's SMS: the claimed texts rendered and sent, a provider call at a time.
 
 As for e-mail (campaigns.batches): consent was checked again at the claim; one recipient never
 stops the batch (a text that cannot be made ends failed with the reason); a provider that takes
@@ -7,6 +7,7 @@ waits (campaigns.backoff). An answer lost on the way counts as sent and is never
 """
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 from flask import current_app
@@ -74,71 +75,106 @@ def sms_recipients(claimed: list[Claimed], contacts: dict[int, Contact]) -> list
     ]
 
 
+class Answer(NamedTuple):
+    """What one provider call answered for its texts: an outcome each, or why none."""
+
+    built: list[tuple[SmsRecipient, SmsText]]
+    outcomes: list
+    down: str | None = None  # the provider could not be reached or took nothing
+
+    def pairs(self) -> list[tuple[SmsRecipient, object]]:
+        return list(zip((r for r, _t in self.built), self.outcomes, strict=True))
+
+    def first_postponed(self) -> Postponed | None:
+        return next((o for o in self.outcomes if isinstance(o, Postponed)), None)
+
+    def stop_reason(self) -> str | None:
+        """Why no further call may go: the provider is down or asked us to wait."""
+        postponed = self.first_postponed()
+        if postponed is not None:
+            return postponed.reason or "문자 발송 업체가 잠시 기다리라고 했습니다"
+        return self.down
+
+
 class SmsBatch:
     """Sends the claimed SMS of one batch job and records each outcome."""
 
     def __init__(self, campaign_id: int, ledger: Ledger, compiled: CompiledSms):
         self.campaign_id, self.ledger, self.compiled = campaign_id, ledger, compiled
         self.channel = SmsChannel()
+        self.app = current_app._get_current_object()
         self.max_attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
         self.relay_worked = False  # noted once a batch: a write each provider call cost 7%
 
     def run(self, recipients: list[SmsRecipient]) -> None:
         """Build every text, send them a provider call at a time, record the outcomes;
-        TemporarySendError when some wait for another try. Between calls the batch renews its
+        TemporarySendError when some wait for another try.
+
+        While one call is out, the batch builds the next call's texts and then records the
+        previous call's outcomes: the provider's answer and the database's are waited for
+        together, not one after the other. So when a worker dies, at most two calls' texts can
+        be sent and unrecorded (PER_CALL is sized for that). Between calls the batch renews its
         claim on the rest, so a slow provider never makes it look dead to the reconciler."""
-        built = self._build_all(recipients)
+        calls = [recipients[n : n + PER_CALL] for n in range(0, len(recipients), PER_CALL)]
         deferred, beat = 0, time.monotonic()
-        for start in range(0, len(built), PER_CALL):
-            if time.monotonic() - beat >= HEARTBEAT_SECONDS:  # a write per text: not each call
-                self.ledger.renew([r.message_id for r, _t in built[start:]])
-                beat = time.monotonic()
-            count, stopped = self._send(built[start : start + PER_CALL])
-            deferred += count
-            if stopped:  # the provider is down or asked us to wait: the rest waits too
-                rest = [r.message_id for r, _t in built[start + PER_CALL :]]
-                self.ledger.finish_many(rest, MessageStatus.QUEUED, stopped)
-                break
+        with ThreadPoolExecutor(1, thread_name_prefix="pcrm-sms-call") as caller:
+            out = caller.submit(self._call, self._build_all(calls[0])) if calls else None
+            for index in range(1, len(calls) + 1):
+                built = self._build_all(calls[index]) if index < len(calls) else []
+                answer = out.result()
+                stopped = answer.stop_reason()
+                if built and not stopped:
+                    if time.monotonic() - beat >= HEARTBEAT_SECONDS:  # a write per text
+                        self.ledger.renew([r.message_id for call in calls[index:] for r in call])
+                        beat = time.monotonic()
+                    out = caller.submit(self._call, built)
+                deferred += self._record_call(answer)
+                if stopped:  # the rest waits too
+                    rest = [r.message_id for call in calls[index:] for r in call]
+                    self.ledger.finish_many(rest, MessageStatus.QUEUED, stopped)
+                    break
         if deferred:
             raise TemporarySendError(f"{deferred}건이 일시적 오류로 다시 시도를 기다립니다")
 
-    def _send(self, built: list[tuple[SmsRecipient, SmsText]]) -> tuple[int, str | None]:
-        """One provider call; returns how many wait for another try, and why the batch must
-        stop if it must."""
-        try:
-            with self.channel.session() as session:
-                outcomes = session.send_many([text for _r, text in built])
-        except (ChannelDown, OSError) as error:
-            reason = f"문자 발송 업체에 보낼 수 없습니다 ({error})"
-            self.ledger.finish_many([r.message_id for r, _t in built], MessageStatus.QUEUED, reason)
-            note_relay_failure(self.campaign_id, reason, channel=Channel.SMS)
-            return 0, reason
-        pairs = list(zip((r for r, _t in built), outcomes, strict=True))
+    def _call(self, built: list[tuple[SmsRecipient, SmsText]]) -> Answer:
+        """One provider call, in the caller thread, in an app context of its own (the batch's
+        database session stays with the batch)."""
+        with self.app.app_context():
+            try:
+                with self.channel.session() as session:
+                    return Answer(built, session.send_many([text for _r, text in built]))
+            except (ChannelDown, OSError) as error:
+                return Answer(built, [], f"문자 발송 업체에 보낼 수 없습니다 ({error})")
+
+    def _record_call(self, answer: Answer) -> int:
+        """Record what one call answered; returns how many texts wait for another try. Those
+        the provider would not take now go back to the queue, attempts untouched, and the
+        campaign's SMS wait (at least as long as the provider asked)."""
+        if answer.down:
+            ids = [r.message_id for r, _t in answer.built]
+            self.ledger.finish_many(ids, MessageStatus.QUEUED, answer.down)
+            note_relay_failure(self.campaign_id, answer.down, channel=Channel.SMS)
+            return 0
+        pairs = answer.pairs()
         self.ledger.sent_many(
             [(r.message_id, r.phone, o.provider_id) for r, o in pairs if isinstance(o, Accepted)],
             campaign_id=self.campaign_id,
         )
-        postponed = [(r, o) for r, o in pairs if isinstance(o, Postponed)]
         deferred = sum(
             self._record(r, o) for r, o in pairs if not isinstance(o, Accepted | Postponed)
         )
-        if postponed:
-            return deferred, self._postpone(postponed)
-        if not self.relay_worked and any(isinstance(o, Accepted | Uncertain) for o in outcomes):
+        postponed = answer.first_postponed()
+        if postponed is not None:
+            waiting = [r.message_id for r, o in pairs if isinstance(o, Postponed)]
+            reason = answer.stop_reason()
+            self.ledger.finish_many(waiting, MessageStatus.QUEUED, reason)
+            note_relay_failure(
+                self.campaign_id, reason, channel=Channel.SMS, at_least=postponed.retry_after
+            )
+        elif not self.relay_worked and any(isinstance(o, Accepted | Uncertain) for _r, o in pairs):
             note_relay_working(self.campaign_id, channel=Channel.SMS)
             self.relay_worked = True
-        return deferred, None
-
-    def _postpone(self, postponed: list[tuple[SmsRecipient, Postponed]]) -> str:
-        """The provider asked us to wait (Retry-After) or stopped taking texts: back to the
-        queue, attempts untouched, and the campaign's SMS wait at least as long as asked."""
-        first = postponed[0][1]
-        reason = first.reason or "문자 발송 업체가 잠시 기다리라고 했습니다"
-        self.ledger.finish_many([r.message_id for r, _o in postponed], MessageStatus.QUEUED, reason)
-        note_relay_failure(
-            self.campaign_id, reason, channel=Channel.SMS, at_least=first.retry_after
-        )
-        return reason
+        return deferred
 
     def _build_all(self, recipients: list[SmsRecipient]) -> list[tuple[SmsRecipient, SmsText]]:
         built = []

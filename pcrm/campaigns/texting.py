@@ -44,12 +44,12 @@ class CompiledSms:
         lines.append(f"수신거부 {unsubscribe_link}")
         if self.opt_out_line:
             lines.append(self.opt_out_line)
-        text = "\n".join(lines)
+        text, advertising = "\n".join(lines), self.context["promotional"]
         if not subject:
-            return Content(subject=None, text=text)
+            return Content(subject=None, text=text, advertising=advertising)
         # A subject makes any text an LMS (three times the price): only for texts that are one.
         long = sms_text.measure(text).type is sms_text.SmsType.LMS
-        return Content(subject=subject if long else None, text=text)
+        return Content(subject=subject if long else None, text=text, advertising=advertising)
 
 
 def compile_sms(campaign: Campaign, *, subject: str, body: str) -> CompiledSms:

@@ -23,6 +23,8 @@ class Content:
     subject: str | None
     text: str
     html: str | None = None
+    # Advertising under 정보통신망법 §50 (a promotional campaign): an SMS provider is told so.
+    advertising: bool = False
 
 
 class Outgoing:

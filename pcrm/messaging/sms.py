@@ -53,6 +53,7 @@ class SmsText(Outgoing):
     text: str
     subject: str | None
     kind: str  # "sms" or "lms"
+    advert: bool = False  # sent labelled as advertising (SENS: contentType AD)
 
 
 class TemporarySmsError(Exception):
@@ -136,7 +137,9 @@ class SmsSession(Session):
     def send_many(self, messages: Sequence[SmsText]) -> list[Outcome]:
         """One provider call; ChannelDown when the provider took nothing it was offered."""
         batch = [
-            OutgoingSms(ref=str(n), to=m.to, text=m.text, subject=m.subject, kind=m.kind)
+            OutgoingSms(
+                ref=str(n), to=m.to, text=m.text, subject=m.subject, advert=m.advert, kind=m.kind
+            )
             for n, m in enumerate(messages)
         ]
         report = self.provider.send_batch(batch)
@@ -179,7 +182,9 @@ class SmsChannel(Channel):
         can carry it."""
         kind = message_kind(content.text, content.subject)
         subject = content.subject if kind == "lms" else None
-        return SmsText(to=to, text=content.text, subject=subject, kind=kind)
+        return SmsText(
+            to=to, text=content.text, subject=subject, kind=kind, advert=content.advertising
+        )
 
     @contextmanager
     def session(self) -> Iterator[SmsSession]:

@@ -80,6 +80,24 @@ def test_a_promotional_text_starts_with_the_advertising_mark_and_the_sender(app)
     assert "무료수신거부 080-000-0000" in text
 
 
+def test_sens_is_told_which_texts_are_advertising(app, sens):
+    promotional, _people = launch_sms(
+        1, kind=CampaignKind.PROMOTIONAL, body="성수동 장터가 열립니다", field_code="survey"
+    )
+    send_all(promotional)
+    information = create_campaign(
+        segment=create_segment(),
+        status="scheduled",
+        send_at=utcnow() - timedelta(seconds=1),
+        channel=Channel.SMS,
+        body=SMS_BODY,
+    )
+    launch_due_campaigns()
+    send_all(information)
+    assert [body["contentType"] for body in sens.send_requests] == ["AD", "COMM"]
+    assert sens.send_requests[0]["messages"][0]["content"].startswith("(광고)")
+
+
 def test_someone_who_withdrew_sms_consent_after_launch_gets_nothing(app):
     campaign, people = launch_sms(2)
     db.session.execute(
@@ -156,7 +174,12 @@ def test_a_batch_texts_a_provider_call_at_a_time_and_keeps_its_claim_on_the_rest
     send_many, calls = SmsSession.send_many, []
 
     def slow_then_down(session, texts):
-        claimed = select(Message.claimed_at).where(Message.status == MessageStatus.SENDING)
+        # The call's own messages (the one before may still be recording its outcomes).
+        claimed = (
+            select(Message.claimed_at)
+            .join(Subscriber, Subscriber.id == Message.subscriber_id)
+            .where(Subscriber.phone.in_([text.to for text in texts]))
+        )
         calls.append((len(texts), min(db.session.scalars(claimed))))
         # The first call takes an hour (the claims age); the provider is down for the second.
         db.session.execute(update(Message).values(claimed_at=long_ago))
@@ -174,3 +197,31 @@ def test_a_batch_texts_a_provider_call_at_a_time_and_keeps_its_claim_on_the_rest
     assert {m.attempts for m in messages(campaign)[2:]} == {0}
     db.session.expire_all()
     assert db.session.get(Campaign, campaign.id).waits_for_sms_provider
+
+
+def test_a_429_mid_batch_stops_the_texts_not_yet_sent_and_none_goes_twice(app, sens, monkeypatch):
+    from pcrm.campaigns import sms_batches
+    from pcrm.messaging.sms import SmsSession
+
+    monkeypatch.setattr(sms_batches, "PER_CALL", 2)
+    campaign, people = launch_sms(5)
+    send_many, calls = SmsSession.send_many, []
+
+    def throttled_second(session, texts):
+        calls.append(len(texts))
+        if len(calls) == 2:  # the next call's texts are prepared while this one is out
+            sens.throttle, sens.retry_after = 1, "600"
+        return send_many(session, texts)
+
+    monkeypatch.setattr(SmsSession, "send_many", throttled_second)
+    send_all(campaign)
+    assert calls == [2, 2]  # no third call after the provider asked to wait
+    statuses = [m.status for m in messages(campaign)]
+    assert statuses == [MessageStatus.SENT] * 2 + [MessageStatus.QUEUED] * 3
+    assert [m.attempts for m in messages(campaign)] == [1, 1, 0, 0, 0]
+    db.session.expire_all()
+    assert db.session.get(Campaign, campaign.id).waits_for_sms_provider
+    db.session.execute(update(Campaign).values(sms_retry_at=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+    assert send_all(campaign) == 3
+    assert sorted(sens.accepted_to) == sorted(p.phone.replace("+82", "0") for p in people)

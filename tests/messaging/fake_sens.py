@@ -221,7 +221,8 @@ class FakeSens:
 
 
 class Quiet(WSGIRequestHandler):
-    """No access log line per request; connections kept alive, as SENS keeps them."""
+    """No access log line per request. Werkzeug's server closes every connection after its
+    answer, where SENS's gateway keeps it alive: here a client opens one per request."""
 
     protocol_version = "HTTP/1.1"
 
