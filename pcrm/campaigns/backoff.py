@@ -42,8 +42,13 @@ def waiting_until(campaign_id: int, channel: Channel) -> datetime | None:
 
 
 def waiting_channels(campaign_id: int) -> set[Channel]:
-    """The channels the campaign waits for now."""
-    return {channel for channel in COLUMNS if waiting_until(campaign_id, channel)}
+    """The channels the campaign waits for now (one read: every batch job asks)."""
+    retry_columns = [retry_at for _failures, retry_at, _error in COLUMNS.values()]
+    row = db.session.execute(select(*retry_columns).where(Campaign.id == campaign_id)).first()
+    db.session.commit()
+    now = utcnow()
+    retry_at = dict(zip(COLUMNS, row or (None,) * len(COLUMNS), strict=True))
+    return {channel for channel, at in retry_at.items() if at is not None and at > now}
 
 
 def note_relay_failure(

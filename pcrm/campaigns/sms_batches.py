@@ -53,7 +53,7 @@ def sms_recipients(claimed: list[Claimed], contacts: dict[int, Contact]) -> list
     # The target as stored text: an enum made for each of thousands of rows cost more than
     # the query.
     target = type_coerce(ShortLink.target, String)
-    codes = db.session.execute(
+    codes = db.session.connection().execute(  # Core: no ORM result machinery per row
         select(ShortLink.message_id, target, ShortLink.code).where(
             among(ShortLink.message_id, [m.id for m in claimed])
         )
