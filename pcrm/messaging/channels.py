@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: one per message of a wave, and frozen triples its making
 class Content:
     """What the recipient reads, already rendered by the caller."""
 

@@ -45,7 +45,7 @@ class PermanentSmsError(Unsendable):
     """The provider refused for good (invalid number, text it cannot encode): do not retry."""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: one per text of a wave, and frozen triples its making
 class SmsText(Outgoing):
     """One SMS or LMS built for a number, its type known from its size."""
 

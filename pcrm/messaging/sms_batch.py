@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: one per text of a wave, and frozen triples its making
 class OutgoingSms:
     ref: str  # the caller's key for this message (a message row id): results come back by it
     to: str  # E.164
