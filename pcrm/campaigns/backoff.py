@@ -9,7 +9,7 @@ starts during the wait claims nothing on that channel, and the reconciler queues
 again once it is over.
 """
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import or_, select, update
@@ -31,24 +31,6 @@ def relay_delay(failures: int, *, first: int, cap: int) -> timedelta:
     """first, 2 × first, 4 × first, ... seconds for failures 1, 2, 3, ..., never above cap."""
     doublings = min(max(failures, 1) - 1, 30)
     return timedelta(seconds=min(cap, first * 2**doublings))
-
-
-def waiting_until(campaign_id: int, channel: Channel) -> datetime | None:
-    """When the campaign may send on `channel` again, if it is waiting for it now."""
-    _failures, retry_at_column, _error = COLUMNS[channel]
-    retry_at = db.session.scalar(select(retry_at_column).where(Campaign.id == campaign_id))
-    db.session.commit()
-    return retry_at if retry_at is not None and retry_at > utcnow() else None
-
-
-def waiting_channels(campaign_id: int) -> set[Channel]:
-    """The channels the campaign waits for now (one read: every batch job asks)."""
-    retry_columns = [retry_at for _failures, retry_at, _error in COLUMNS.values()]
-    row = db.session.execute(select(*retry_columns).where(Campaign.id == campaign_id)).first()
-    db.session.commit()
-    now = utcnow()
-    retry_at = dict(zip(COLUMNS, row or (None,) * len(COLUMNS), strict=True))
-    return {channel for channel, at in retry_at.items() if at is not None and at > now}
 
 
 def note_relay_failure(

@@ -106,16 +106,16 @@ class Batch:
 
     def __init__(
         self,
-        campaign: Campaign,
+        campaign_id: int,
         ledger: Ledger,
         recipients: list[Recipient],
         compiled: CompiledCampaign,
     ):
         config = current_app.config
-        self.campaign_id, self.ledger = campaign.id, ledger
+        self.campaign_id, self.ledger = campaign_id, ledger
         self.pending = {r.message_id: r for r in recipients}
         self.compiled = compiled
-        self.channel = EmailChannel(list_id=f"campaign-{campaign.id}")
+        self.channel = EmailChannel(list_id=f"campaign-{campaign_id}")
         self.rate = SendRate(config["MAIL_SEND_RATE"], queues.url)
         self.max_attempts = config["MAIL_MAX_ATTEMPTS"]
         self.deferred = 0

@@ -10,7 +10,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import ColumnElement, or_
 
-from pcrm.campaigns.backoff import waiting_channels
+from pcrm.campaigns.models import Campaign
 from pcrm.messaging.quiet_hours import QuietHours
 from pcrm.subscribers.models import Channel
 
@@ -35,9 +35,13 @@ class Hold:
         return conditions
 
 
-def hold_now(campaign_id: int, now: datetime) -> Hold:
-    """What the campaign may not send at `now`."""
-    channels = waiting_channels(campaign_id)
+def hold_now(campaign: Campaign, now: datetime) -> Hold:
+    """What the campaign may not send at `now`, by its row as loaded."""
+    waiting = {
+        Channel.EMAIL: campaign.waits_for_relay,
+        Channel.SMS: campaign.waits_for_sms_provider,
+    }
+    channels = {channel for channel, waits in waiting.items() if waits}
     quiet = QuietHours.from_config(current_app.config)
     if not quiet.is_quiet(now):
         return Hold(frozenset(channels), reminder_emails=False, quiet_until=None)

@@ -99,7 +99,10 @@ def reconcile_campaign(campaign_id: int) -> int:
     """Re-enqueue what the campaign still owes; returns how many batch jobs were queued.
     Nothing is queued for what waits (a channel's backoff, quiet hours): it goes when that ends."""
     revived = release_stale_claims(campaign_id)
-    hold = hold_now(campaign_id, utcnow())
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        return 0
+    hold = hold_now(campaign, utcnow())
     if hold.everything:
         return 0
     # Only batches with something that may go now: SMS held by quiet hours wait for the job

@@ -45,7 +45,7 @@ def send_batch(campaign_id: int, first_id: int, last_id: int) -> int:
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None or campaign.status is not CampaignStatus.SENDING:
         return 0
-    hold = hold_now(campaign_id, utcnow())
+    hold = hold_now(campaign, utcnow())
     if hold.everything:
         return 0
     ledger = open_ledger()
@@ -65,28 +65,32 @@ def send_batch(campaign_id: int, first_id: int, last_id: int) -> int:
 def _send_claimed(campaign: Campaign, ledger: Ledger, claimed: list[Claimed]) -> bool:
     """Drop who is no longer reachable, then send the rest by channel and wave, each with its
     own text; TemporarySendError once all went when some wait for another try. False when a
-    text does not compile: every message goes back to the queue and the campaign pauses."""
+    text does not compile: every message goes back to the queue and the campaign pauses.
+
+    The texts are compiled first, while the campaign as loaded for this batch is current:
+    each commit after it expires the row, and reading it again costs a query per access."""
+    campaign_id = campaign.id
+    keys = {(message.channel, message.wave) for message in claimed}
+    try:
+        compiled = {key: compile_content(campaign, *key) for key in keys}
+    except TemplateProblem as problem:  # a text stored before today's rules: nobody's fault
+        ledger.finish_many([m.id for m in claimed], MessageStatus.QUEUED, None)
+        hold_campaign(campaign, reason=str(problem))
+        return False
     reachable = still_reachable(campaign, claimed)
     ledger.finish_many(reachable.dropped, MessageStatus.SUPPRESSED, NOT_REACHABLE)
     groups: dict[tuple[Channel, int], list[Claimed]] = {}
     for message in reachable.kept:
         groups.setdefault((message.channel, message.wave), []).append(message)
-    try:
-        # Only the texts this batch sends: compiling one costs as much as sending dozens.
-        compiled = {key: compile_content(campaign, *key) for key in groups}
-    except TemplateProblem as problem:  # a text stored before today's rules: nobody's fault
-        ledger.finish_many([m.id for m in reachable.kept], MessageStatus.QUEUED, None)
-        hold_campaign(campaign, reason=str(problem))
-        return False
     deferred = None
     for (channel, wave), messages in sorted(groups.items()):
         try:
             if channel is Channel.SMS:
                 recipients = sms_recipients(messages, reachable.contacts)
-                SmsBatch(campaign.id, ledger, compiled[channel, wave]).run(recipients)
+                SmsBatch(campaign_id, ledger, compiled[channel, wave]).run(recipients)
             else:
                 recipients = email_recipients(messages, reachable.contacts)
-                Batch(campaign, ledger, recipients, compiled[channel, wave]).run()
+                Batch(campaign_id, ledger, recipients, compiled[channel, wave]).run()
         except TemporarySendError as error:
             deferred = error
     if deferred is not None:
