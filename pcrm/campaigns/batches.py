@@ -82,7 +82,8 @@ def still_reachable(campaign: Campaign, claimed: list[Claimed]) -> Reachable:
             .where(among(Subscriber.id, people))
             .add_columns(Subscriber.email, Subscriber.phone, Subscriber.name)
         )
-        rows = db.session.connection().execute(query)  # Core: no ORM result machinery per row
+        # Core rows fetched at once: no ORM result machinery, no fetch call per row.
+        rows = db.session.connection().execute(query).all()
         contacts[key] = {id_: Contact(email, phone, name) for id_, email, phone, name in rows}
     db.session.commit()
     kept, dropped = [], []

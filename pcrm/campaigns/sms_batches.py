@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import String, select, type_coerce, update
+from sqlalchemy import func, select, update
 
 from pcrm.campaigns.backoff import note_relay_failure, note_relay_working
 from pcrm.campaigns.batches import HEARTBEAT_SECONDS, Contact, TemporarySendError
@@ -49,27 +49,27 @@ class SmsRecipient(NamedTuple):  # a tuple: made for every text of a wave
 
 def sms_recipients(claimed: list[Claimed], contacts: dict[int, Contact]) -> list[SmsRecipient]:
     """The claimed SMS messages with the number and name each goes to and its short links
-    (one query, no ORM objects: a wave's batches load tens of thousands)."""
-    # The target as stored text: an enum made for each of thousands of rows cost more than
-    # the query.
-    target = type_coerce(ShortLink.target, String)
-    codes = db.session.connection().execute(  # Core: no ORM result machinery per row
-        select(ShortLink.message_id, target, ShortLink.code).where(
-            among(ShortLink.message_id, [m.id for m in claimed])
-        )
+    (one query, a row per message, no ORM objects: a wave's batches load tens of thousands)."""
+    survey = func.max(ShortLink.code).filter(ShortLink.target == ShortTarget.SURVEY)
+    opt_out = func.max(ShortLink.code).filter(ShortLink.target == ShortTarget.UNSUBSCRIBE)
+    query = (
+        select(ShortLink.message_id, survey, opt_out)
+        .where(among(ShortLink.message_id, [m.id for m in claimed]))
+        .group_by(ShortLink.message_id)
     )
-    prefix = link_prefix()
-    links = {(message_id, target): prefix + code for message_id, target, code in codes}
+    rows = db.session.connection().execute(query).all()  # as still_reachable reads its rows
     db.session.commit()
-    survey, unsubscribe = ShortTarget.SURVEY.value, ShortTarget.UNSUBSCRIBE.value
+    prefix = link_prefix()
+    links = {
+        message_id: (prefix + s if s else "", prefix + u if u else "") for message_id, s, u in rows
+    }
     return [
         SmsRecipient(
-            message_id=m.id,
-            subscriber_id=m.subscriber_id,
-            phone=contacts[m.subscriber_id].phone,
-            name=contacts[m.subscriber_id].name,
-            survey_link=links.get((m.id, survey), ""),
-            unsubscribe_link=links.get((m.id, unsubscribe), ""),
+            m.id,
+            m.subscriber_id,
+            contacts[m.subscriber_id].phone,
+            contacts[m.subscriber_id].name,
+            *links.get(m.id, ("", "")),
         )
         for m in claimed
     ]
