@@ -112,8 +112,13 @@ class TextArray(str):
 
     @classmethod
     def of(cls, values: Iterable[str]) -> "TextArray":
-        quoted = ('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
-        return cls("{" + ",".join(quoted) + "}")
+        values = list(values)
+        if not values:
+            return cls("{}")
+        everything = "".join(values)
+        if "\\" in everything or '"' in everything:  # rare: escaped element by element
+            values = [v.replace("\\", "\\\\").replace('"', '\\"') for v in values]
+        return cls('{"' + '","'.join(values) + '"}')
 
 
 class _ArrayLiteralDumper(Dumper):

@@ -118,7 +118,7 @@ class Ledger:
             .values(status=SENDING, claimed_at=utcnow())
             .returning(T.c.id, T.c.subscriber_id, T.c.channel, T.c.wave, T.c.token)
         )
-        claimed = sorted(Claimed._make(row) for row in self.conn.execute(stmt))
+        claimed = sorted(Claimed._make(row) for row in self.conn.execute(stmt).all())
         self.conn.commit()
         return claimed
 
