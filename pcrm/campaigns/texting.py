@@ -48,7 +48,7 @@ class CompiledSms:
         if not subject:
             return Content(subject=None, text=text, advertising=advertising)
         # A subject makes any text an LMS (three times the price): only for texts that are one.
-        long = sms_text.measure(text).type is sms_text.SmsType.LMS
+        long = sms_text.message_type(text) is sms_text.SmsType.LMS
         return Content(subject=subject if long else None, text=text, advertising=advertising)
 
 

@@ -93,10 +93,10 @@ class SmsProvider(ABC):
 def message_kind(text: str, subject: str | None) -> str:
     """The message type by size, "sms" or "lms"; PermanentSmsError if providers cannot carry it
     (sms_text measures, as Korean providers count)."""
-    measured = sms_text.measure(text, subject=subject or "")
-    if measured.refused:
-        raise PermanentSmsError(measured.problem())
-    return measured.type.value
+    kind = sms_text.message_type(text, subject=subject or "")
+    if kind is sms_text.SmsType.REFUSED:  # measured again, for the reason in words
+        raise PermanentSmsError(sms_text.measure(text, subject=subject or "").problem())
+    return kind.value
 
 
 class OutboxProvider(SmsProvider):

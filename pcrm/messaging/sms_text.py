@@ -232,13 +232,21 @@ def measure(text: str, *, subject: str = "") -> Measure:
     size, subject_size = byte_length(text), byte_length(subject)
     unsendable = unsendable_characters(text) if size is None else ()
     subject_unsendable = unsendable_characters(subject) if subject_size is None else ()
-    if _over_limits(size, subject_size) or not text:
-        kind = SmsType.REFUSED
-    elif size <= SMS_MAX_BYTES and not subject:
-        kind = SmsType.SMS
-    else:
-        kind = SmsType.LMS
+    kind = _type(text, size, subject, subject_size)
     return Measure(text, size, kind, unsendable, subject, subject_size, subject_unsendable)
+
+
+def message_type(text: str, *, subject: str = "") -> SmsType:
+    """measure(...).type alone: what sending asks of every text of a wave."""
+    return _type(text, byte_length(text), subject, byte_length(subject))
+
+
+def _type(text: str, size: int | None, subject: str, subject_size: int | None) -> SmsType:
+    if _over_limits(size, subject_size) or not text:
+        return SmsType.REFUSED
+    if size <= SMS_MAX_BYTES and not subject:
+        return SmsType.SMS
+    return SmsType.LMS
 
 
 def _over_limits(size: int | None, subject_size: int | None) -> bool:
