@@ -34,8 +34,9 @@ from pcrm.messaging.shortlinks import link_prefix
 from pcrm.messaging.sms import SmsChannel, SmsText
 from pcrm.subscribers.models import AddressStatus, Channel, Subscriber
 
-# Texts per provider call (SENS takes 100 a request): between calls a batch renews its claim.
-PER_CALL = 500
+# Texts per provider call (SENS takes 100 a request): between calls a batch renews its claim. A
+# dead worker can leave two calls' texts sent and unrecorded (SmsBatch.run): 500 at most.
+PER_CALL = 250
 
 
 class SmsRecipient(NamedTuple):  # a tuple: made for every text of a wave
@@ -113,8 +114,9 @@ class SmsBatch:
         While one call is out, the batch builds the next call's texts and then records the
         previous call's outcomes: the provider's answer and the database's are waited for
         together, not one after the other. So when a worker dies, at most two calls' texts can
-        be sent and unrecorded (PER_CALL is sized for that). Between calls the batch renews its
-        claim on the rest, so a slow provider never makes it look dead to the reconciler."""
+        be sent and unrecorded (PER_CALL is sized for that: 500 texts). Between calls the batch
+        renews its claim on the rest, so a slow provider never makes it look dead to the
+        reconciler."""
         calls = [recipients[n : n + PER_CALL] for n in range(0, len(recipients), PER_CALL)]
         deferred, beat = 0, time.monotonic()
         with ThreadPoolExecutor(1, thread_name_prefix="pcrm-sms-call") as caller:

@@ -32,25 +32,23 @@ REFUSED_SQL = (
     "attempts = attempts + 1 WHERE id = %s AND status = 'sending'"
 )
 # A provider call's messages at once, each with its own address and provider id, joined by id
-# to arrays. The status guard compares with the arrays' own status column, not a constant: a
-# constant lets PostgreSQL estimate from its statistics (it rarely sees a message 'sending'
-# when it analyses) and then plan a nested loop that rescans the arrays for every message, 4 s
-# for 2000 texts. Compared row to row, the arrays drive the plan: each id looked up once.
+# to arrays, and in the same statement the call's requests, each with the ids of its texts, for
+# delivery results to find them by (message.provider_id has no index: migration 0024); written
+# again by a retried record, a request stays as it was. The status guard compares with the
+# arrays' own status column, not a constant: a constant lets PostgreSQL estimate from its
+# statistics (it rarely sees a message 'sending' when it analyses) and then plan a nested loop
+# that rescans the arrays for every message, 4 s for 2000 texts. Compared row to row, the arrays
+# drive the plan: each id looked up once.
 SENT_MANY_SQL = (
+    "WITH requests AS ("
+    "INSERT INTO sms_request (request_id, campaign_id, message_ids, sent_at, settled_at) "
+    "SELECT request_id, %s, ids::json, %s, NULL "
+    "FROM unnest(%s::text[], %s::text[]) AS call(request_id, ids) ON CONFLICT DO NOTHING) "
     "UPDATE message SET status = 'sent', sent_at = %s, address = v.address, "
     "provider_id = v.provider_id, attempts = attempts + 1, smtp_code = NULL, last_error = NULL "
     "FROM unnest(%s::int[], %s::text[], %s::text[], %s::text[]) "
     "AS v(id, address, provider_id, status) "
     "WHERE message.id = v.id AND message.status = v.status"
-)
-# A provider call's requests, each with the ids of its texts, for delivery results to find them
-# by (message.provider_id has no index: migration 0024). Written before the texts: a crash in
-# between leaves a request none of whose texts is sent under it, which the poll simply settles.
-# Written again by a retried record, it stays as it was.
-REQUESTS_SQL = (
-    "INSERT INTO sms_request (request_id, campaign_id, message_ids, sent_at, settled_at) "
-    "SELECT request_id, %s, ids::json, %s, NULL "
-    "FROM unnest(%s::text[], %s::text[]) AS call(request_id, ids) ON CONFLICT DO NOTHING"
 )
 REQUEST_SQLITE = (
     "INSERT OR IGNORE INTO sms_request (request_id, campaign_id, message_ids, sent_at, settled_at) "
@@ -198,36 +196,29 @@ class Outcomes:
             raise ClaimLost(values[-1])
 
     def sent_many(self, now: datetime, sent: list[tuple[int, str, str]], campaign_id: int) -> None:
-        """Record many sent messages, committed when this returns (ClaimLost if a claim is
-        gone), their requests first. On PostgreSQL two statements (REQUESTS_SQL, then
-        SENT_MANY_SQL); on SQLite one per request and one per message."""
+        """Record many sent messages and the provider's requests they went in, committed when
+        this returns (ClaimLost if a claim is gone). On PostgreSQL one statement
+        (SENT_MANY_SQL); on SQLite one per request, then one per message."""
         if not sent:
             return
-        self._requests(now, sent, campaign_id)
+        by_request: dict[str, list[int]] = {}
+        for message_id, _address, provider_id in sent:
+            by_request.setdefault(provider_id, []).append(message_id)
+        requests = (list(by_request), [json.dumps(ids) for ids in by_request.values()])
         if self.postgres:
             ids, addresses, providers = zip(*sent, strict=True)
+            calls = (campaign_id, now, *(TextArray.of(column) for column in requests))
+            texts = (now, IntArray.of(ids), TextArray.of(addresses), TextArray.of(providers))
             sending = TextArray.of([SENDING.value] * len(ids))
-            values = (now, IntArray.of(ids), TextArray.of(addresses), TextArray.of(providers))
-            self.cursor.execute(SENT_MANY_SQL, (*values, sending))
+            self.cursor.execute(SENT_MANY_SQL, (*calls, *texts, sending))
         else:
             at = self._time(now)
+            calls = [(r, campaign_id, i, at) for r, i in zip(*requests, strict=True)]
+            self.cursor.executemany(REQUEST_SQLITE, calls)
             rows = [(at, address, provider, message_id) for message_id, address, provider in sent]
             self.cursor.executemany(self.sent, rows)
         if self.cursor.rowcount != len(sent):
             raise ClaimLost([message_id for message_id, _a, _p in sent])
-
-    def _requests(self, now: datetime, sent: list[tuple[int, str, str]], campaign_id: int) -> None:
-        by_request: dict[str, list[int]] = {}
-        for message_id, _address, provider_id in sent:
-            by_request.setdefault(provider_id, []).append(message_id)
-        ids = [json.dumps(message_ids) for message_ids in by_request.values()]
-        if self.postgres:
-            values = (campaign_id, now, TextArray.of(by_request), TextArray.of(ids))
-            self.cursor.execute(REQUESTS_SQL, values)
-        else:
-            at = self._time(now)
-            rows = [(r, campaign_id, i, at) for r, i in zip(by_request, ids, strict=True)]
-            self.cursor.executemany(REQUEST_SQLITE, rows)
 
     def _time(self, at: datetime) -> datetime | str:
         """A UTC time as the driver takes it: on SQLite as SQLAlchemy stores UTCDateTime there,
