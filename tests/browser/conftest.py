@@ -171,6 +171,9 @@ def assert_accessible(axe_source):
         for path in paths or (None,):
             if path is not None:
                 page.goto(path)
+            # After a click the new page's text can show before its stylesheet applies: judged
+            # unstyled, its controls look too small (seen under load).
+            page.wait_for_load_state("load")
             problems = _sideways(page) + _describe(_violations(page, axe_source))
             if problems:
                 reports.append(f"{page.url}\n{problems}")
