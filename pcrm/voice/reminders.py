@@ -27,10 +27,15 @@ def _open_items():
 
 
 def items_due(officer: VoiceOfficer, now: datetime) -> list[VoiceItem]:
-    """The officer's open items (theirs, or their department's with no officer) due soon or
-    late, oldest due first."""
+    """The officer's open items (theirs, or their department's with no officer or with one
+    whose account was closed) due soon or late, oldest due first."""
     soon = now + timedelta(days=current_app.config["VOICE_DUE_SOON_DAYS"])
-    mine = or_(VoiceItem.officer_id == officer.user_id, VoiceItem.officer_id.is_(None))
+    closed = db.select(User.id).where(User.active.is_(False))
+    mine = or_(
+        VoiceItem.officer_id == officer.user_id,
+        VoiceItem.officer_id.is_(None),
+        VoiceItem.officer_id.in_(closed),
+    )
     query = _open_items().where(
         VoiceItem.department_id == officer.department_id, mine, VoiceItem.due_at <= soon
     )
@@ -55,11 +60,16 @@ def remind_officers(now: datetime) -> int:
     if local.hour < REMIND_FROM_HOUR:
         return 0
     sent = 0
-    for officer in db.session.scalars(db.select(VoiceOfficer).order_by(VoiceOfficer.id)).all():
+    for officer in db.session.scalars(_active_officers().order_by(VoiceOfficer.id)).all():
         items = items_due(officer, now)
         if items and _claim_day(officer, local.date()):
             sent += _mail(officer.user, "reminder", items=items, now=now)
     return sent
+
+
+def _active_officers():
+    """Officers whose account is open: a closed one gets no reminder or escalation."""
+    return db.select(VoiceOfficer).join(User, User.id == VoiceOfficer.user_id).where(User.active)
 
 
 def _late_unescalated(now: datetime) -> list[VoiceItem]:
@@ -91,7 +101,7 @@ def escalate_late(now: datetime) -> int:
 def _escalation_people(item: VoiceItem) -> list[User]:
     heads = []
     if item.department_id is not None:
-        query = db.select(VoiceOfficer).where(
+        query = _active_officers().where(
             VoiceOfficer.department_id == item.department_id, VoiceOfficer.head.is_(True)
         )
         heads = [officer.user for officer in db.session.scalars(query)]

@@ -71,3 +71,22 @@ def test_a_late_item_is_escalated_once_to_the_head_and_pr(assigned, smtp_server)
     assert sorted(e.rcpt_tos[0] for e in smtp_server) == ["head@example.kr", "pr@example.kr"]
     assert assigned.trail[-1].action is VoiceAction.ESCALATED
     assert assigned.escalated_at == late
+
+
+def test_a_closed_account_gets_nothing_and_its_items_fall_to_the_department(assigned, smtp_server):
+    from pcrm.auth.models import User
+    from pcrm.extensions import db
+
+    officer = db.session.get(User, assigned.officer_id)
+    officer.active = False
+    db.session.commit()
+    assert reminders.remind_officers(datetime(2026, 11, 9, 1, 0, tzinfo=UTC)) == 1
+    assert [e.rcpt_tos for e in smtp_server] == [["head@example.kr"]]  # the item, unattended
+    mail = email.message_from_bytes(smtp_server[0].content, policy=policy.default)
+    assert assigned.number in mail.get_body(("plain",)).get_content()
+    head = db.session.scalars(db.select(User).where(User.email == "head@example.kr")).one()
+    head.active = False
+    db.session.commit()
+    smtp_server.clear()
+    assert reminders.escalate_late(datetime(2026, 11, 9, 15, 30, tzinfo=UTC)) == 1
+    assert [e.rcpt_tos for e in smtp_server] == [["pr@example.kr"]]
