@@ -131,32 +131,45 @@ class Funnel:
         return self.of_delivered(self.responded)
 
 
-def funnel(campaign_id: int) -> Funnel:
-    """The campaign's e-mail funnel in one pass over its messages (a text has no open to
-    count: SMS reminders are counted per wave, by the answers after them)."""
+NOTHING_YET = Funnel(0, 0, 0, 0, 0, 0)
+
+
+def funnels(campaign_id: int) -> dict[Channel, Funnel]:
+    """The campaign's funnel on each channel it used, in one pass over its messages. A text
+    has no open of its own (a followed link marks it read): its funnel is sent, delivered,
+    followed, answered."""
     delivered = Message.status.in_(DELIVERED)
     machine_open = (
         select(Event.id)
         .where(Event.message_id == Message.id, Event.kind == EventKind.OPEN, Event.machine)
         .exists()
     )
-    row = db.session.execute(
+    rows = db.session.execute(
         select(
+            Message.channel,
             func.count().filter(Message.status.in_(ATTEMPTED)),
             func.count().filter(delivered),
             func.count(Message.opened_at).filter(delivered),
             func.count().filter(delivered, Message.opened_at.is_(None), machine_open),
             func.count(Message.clicked_at).filter(delivered),
             func.count(Message.responded_at).filter(delivered),
-        ).where(Message.campaign_id == campaign_id, Message.channel == Channel.EMAIL)
-    ).one()
-    return Funnel(*row)
+        )
+        .where(Message.campaign_id == campaign_id)
+        .group_by(Message.channel)
+    )
+    return {Channel(channel): Funnel(*figures) for channel, *figures in rows}
+
+
+def funnel(campaign_id: int, channel: Channel = Channel.EMAIL) -> Funnel:
+    """The campaign's funnel on one channel (all zero before anything went on it)."""
+    return funnels(campaign_id).get(channel, NOTHING_YET)
 
 
 @dataclass(frozen=True)
 class Progress:
     counts: dict[str, int]
-    funnel: Funnel
+    funnel: Funnel  # the e-mail's
+    sms_funnel: Funnel = NOTHING_YET
 
     @property
     def total(self) -> int:
@@ -201,7 +214,10 @@ def progress(campaign_id: int) -> Progress:
         .group_by(Message.status)
     ).all()
     counts = {MessageStatus(status).value: n for status, n in rows}
-    return Progress(counts, funnel(campaign_id))
+    by_channel = funnels(campaign_id)
+    return Progress(
+        counts, by_channel.get(Channel.EMAIL, NOTHING_YET), by_channel.get(Channel.SMS, NOTHING_YET)
+    )
 
 
 def finish_if_done(campaign_id: int, *, probe: tuple[int, int] | None = None) -> bool:

@@ -225,3 +225,35 @@ def test_a_429_mid_batch_stops_the_texts_not_yet_sent_and_none_goes_twice(app, s
     db.session.commit()
     assert send_all(campaign) == 3
     assert sorted(sens.accepted_to) == sorted(p.phone.replace("+82", "0") for p in people)
+
+
+def test_the_campaign_page_shows_what_the_texts_brought(app, client, auth):
+    from pcrm.auth.models import Role
+    from pcrm.messaging.models import ShortLink, ShortTarget
+    from tests.factories import create_user
+
+    create_user("pr@example.kr", role=Role.PR)
+    campaign, _people = launch_sms(3)
+    send_all(campaign)
+    db.session.execute(update(Message).values(sent_at=utcnow() - timedelta(hours=1)))
+    db.session.commit()
+    first, second, _third = messages(campaign)
+    code = db.session.scalar(
+        select(ShortLink.code).where(
+            ShortLink.message_id == first.id, ShortLink.target == ShortTarget.SURVEY
+        )
+    )
+    phone = {"User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0) Mobile/15E148"}
+    assert client.get(f"/r/{code}", headers=phone).status_code == 302
+    db.session.execute(
+        update(Message).where(Message.id == second.id).values(status=MessageStatus.FAILED)
+    )
+    db.session.execute(update(Message).where(Message.id == first.id).values(responded_at=utcnow()))
+    db.session.commit()
+    auth.login("pr@example.kr")
+    page = client.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
+    texts = page.split("문자 반응 (사람만 셈)", 1)[1].split("</table>", 1)[0]
+    assert "발송한 3통 중" in texts and "66.7%" in texts  # delivered: two of three
+    assert texts.count("50.0%") == 2  # one of the two delivered followed its link and answered
+    assert "열람" not in texts and "메일 반응" not in page  # a text has no open; no mail went
+    assert "응답률 50.0%" in page
