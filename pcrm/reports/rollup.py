@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
@@ -20,6 +20,7 @@ from pcrm.reports.snapshots import stored_funnels
 class CampaignLine:
     campaign: Campaign
     funnel: Funnel
+    as_of: datetime | None = None  # when its stored figures were computed; None: counted now
 
 
 @dataclass(frozen=True)
@@ -37,9 +38,17 @@ def campaign_lines(query: Select) -> list[CampaignLine]:
     loaded = selectinload(Campaign.project).selectinload(Project.department)
     campaigns = db.session.scalars(query.options(loaded).order_by(*order)).all()
     ids = [campaign.id for campaign in campaigns]
-    found = stored_funnels(ids)
-    found |= funnels([one for one in ids if one not in found])  # none stored yet: counted now
-    return [CampaignLine(c, found.get(c.id, EMPTY)) for c in campaigns]
+    stored = stored_funnels(ids)
+    live = funnels([one for one in ids if one not in stored])  # none stored yet: counted now
+    return [
+        CampaignLine(c, *stored[c.id]) if c.id in stored else CampaignLine(c, live.get(c.id, EMPTY))
+        for c in campaigns
+    ]
+
+
+def newest_figures(lines: list[CampaignLine]) -> datetime | None:
+    """When the newest of the lines' stored figures was computed (None: all counted now)."""
+    return max((line.as_of for line in lines if line.as_of is not None), default=None)
 
 
 def of_project(project: Project) -> list[CampaignLine]:

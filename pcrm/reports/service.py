@@ -70,6 +70,7 @@ class Rollup:
     tables: list[Table]
     project: Project | None = None
     department: Department | None = None
+    as_of: datetime | None = None  # the newest stored figures' time; None: all counted now
 
 
 def project_page(user: User, project_id: int) -> Rollup:
@@ -77,7 +78,10 @@ def project_page(user: User, project_id: int) -> Rollup:
     project = project_for(user, project_id)
     lines = rollup.of_project(project)
     total = metrics.total([line.funnel for line in lines])
-    return Rollup(localized(project), total, [campaigns_table(lines)], project=project)
+    return Rollup(
+        localized(project), total, [campaigns_table(lines)], project=project,
+        as_of=rollup.newest_figures(lines),
+    )  # fmt: skip
 
 
 def department_page(user: User, department_id: int) -> Rollup:
@@ -92,7 +96,10 @@ def department_page(user: User, department_id: int) -> Rollup:
         campaigns_table(lines, with_project=True),
     ]  # fmt: skip
     total = metrics.total([line.funnel for line in lines])
-    return Rollup(localized(department), total, tables, department=department)
+    return Rollup(
+        localized(department), total, tables, department=department,
+        as_of=rollup.newest_figures(lines),
+    )  # fmt: skip
 
 
 def district_page(user: User) -> Rollup:
@@ -108,7 +115,7 @@ def district_page(user: User) -> Rollup:
         _trend(lines),
     ]  # fmt: skip
     total = metrics.total([line.funnel for line in lines])
-    return Rollup(_("구 전체"), total, tables)
+    return Rollup(_("구 전체"), total, tables, as_of=rollup.newest_figures(lines))
 
 
 def _trend(lines) -> Table:

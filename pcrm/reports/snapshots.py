@@ -13,6 +13,7 @@ import enum
 import types
 import typing
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -100,15 +101,22 @@ def stored_report(campaign: Campaign) -> tuple[CampaignReport, datetime] | None:
     return CampaignReport(campaign=campaign, funnel=funnel, **families), snapshot.computed_at
 
 
-def stored_funnels(campaign_ids: list[int]) -> dict[int, Funnel]:
-    """The stored funnels of those campaigns that have one."""
+class StoredFunnel(NamedTuple):
+    funnel: Funnel
+    computed_at: datetime
+
+
+def stored_funnels(campaign_ids: list[int]) -> dict[int, StoredFunnel]:
+    """The stored funnels of those campaigns that have one, each with when it was computed."""
     if not campaign_ids:
         return {}
     rows = db.session.execute(
-        select(ReportSnapshot.campaign_id, ReportSnapshot.funnel)
+        select(ReportSnapshot.campaign_id, ReportSnapshot.funnel, ReportSnapshot.computed_at)
         .where(ReportSnapshot.campaign_id.in_(campaign_ids))
     ).all()  # fmt: skip
-    return {row.campaign_id: _typed(Funnel, row.funnel) for row in rows}
+    return {
+        row.campaign_id: StoredFunnel(_typed(Funnel, row.funnel), row.computed_at) for row in rows
+    }
 
 
 def due() -> list[int]:

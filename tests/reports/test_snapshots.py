@@ -8,6 +8,7 @@ from pcrm.campaigns.models import CampaignStatus
 from pcrm.db import utcnow
 from pcrm.extensions import db
 from pcrm.messaging.models import Event, EventKind, Message, MessageStatus
+from pcrm.messaging.quiet_hours import SEOUL
 from pcrm.reports import metrics, rollup, snapshots
 from pcrm.reports.campaign import campaign_report
 from pcrm.reports.models import ReportSnapshot
@@ -43,7 +44,7 @@ def test_stored_figures_are_the_live_figures(app):
     assert as_of is not None
     for family in snapshots.FAMILIES:
         assert getattr(stored, family) == getattr(live, family), family
-    assert snapshots.stored_funnels([known.campaign.id]) == {known.campaign.id: live.funnel}
+    assert snapshots.stored_funnels([known.campaign.id])[known.campaign.id].funnel == live.funnel
 
 
 def test_the_job_refreshes_campaigns_whose_figures_are_behind(app):
@@ -56,9 +57,9 @@ def test_the_job_refreshes_campaigns_whose_figures_are_behind(app):
 
     _answer_now(known.campaign)  # an event after the figures were computed
     assert cid in snapshots.due()
-    before = snapshots.stored_funnels([cid])[cid]
+    before = snapshots.stored_funnels([cid])[cid].funnel
     snapshots.refresh_due_snapshots()
-    assert snapshots.stored_funnels([cid])[cid].responded == before.responded + 1
+    assert snapshots.stored_funnels([cid])[cid].funnel.responded == before.responded + 1
     assert cid not in snapshots.due()
 
     known.campaign.status = CampaignStatus.SENDING  # while sending: every run
@@ -115,3 +116,19 @@ def test_rollups_read_stored_funnels_and_count_the_rest_live(app):
     lines = {line.campaign.id: line.funnel for line in rollup.of_project(project)}
     assert lines[stored.campaign.id].responded == 5
     assert lines[live.campaign.id].responded == 6
+
+
+def test_rollup_pages_say_how_fresh_their_figures_are(client, sign_in):
+    transport = create_department("교통행정과", "Transport")
+    project = create_project(transport)
+    known = known_campaign(project)
+    sign_in(Role.DEPARTMENT, department=transport)
+    pages = (f"/reports/projects/{project.id}", f"/reports/departments/{transport.id}")
+    for path in pages:
+        assert "이 페이지를 연 지금 기준" in client.get(path).get_data(as_text=True)
+    snapshots.refresh(known.campaign)
+    computed = db.session.get(ReportSnapshot, known.campaign.id).computed_at
+    seoul = computed.astimezone(SEOUL).strftime("%Y-%m-%d %H:%M")
+    for path in pages:
+        html = client.get(path).get_data(as_text=True)
+        assert "가장 최근 계산은" in html and seoul in html
