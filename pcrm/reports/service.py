@@ -73,15 +73,17 @@ class Rollup:
     as_of: datetime | None = None  # the newest stored figures' time; None: all counted now
 
 
+def _rollup(title: str, lines: list[rollup.CampaignLine], tables: list[Table], **where) -> Rollup:
+    """A page of these campaigns: their sum, and how fresh the stored figures it adds are."""
+    total = metrics.total([line.funnel for line in lines])
+    return Rollup(title, total, tables, as_of=rollup.newest_figures(lines), **where)
+
+
 def project_page(user: User, project_id: int) -> Rollup:
     """A visible project's campaigns side by side."""
     project = project_for(user, project_id)
     lines = rollup.of_project(project)
-    total = metrics.total([line.funnel for line in lines])
-    return Rollup(
-        localized(project), total, [campaigns_table(lines)], project=project,
-        as_of=rollup.newest_figures(lines),
-    )  # fmt: skip
+    return _rollup(localized(project), lines, [campaigns_table(lines)], project=project)
 
 
 def department_page(user: User, department_id: int) -> Rollup:
@@ -95,11 +97,7 @@ def department_page(user: User, department_id: int) -> Rollup:
         _trend(lines),
         campaigns_table(lines, with_project=True),
     ]  # fmt: skip
-    total = metrics.total([line.funnel for line in lines])
-    return Rollup(
-        localized(department), total, tables, department=department,
-        as_of=rollup.newest_figures(lines),
-    )  # fmt: skip
+    return _rollup(localized(department), lines, tables, department=department)
 
 
 def district_page(user: User) -> Rollup:
@@ -114,8 +112,7 @@ def district_page(user: User) -> Rollup:
         baseline_table(departments),
         _trend(lines),
     ]  # fmt: skip
-    total = metrics.total([line.funnel for line in lines])
-    return Rollup(_("구 전체"), total, tables, as_of=rollup.newest_figures(lines))
+    return _rollup(_("구 전체"), lines, tables)
 
 
 def _trend(lines) -> Table:
