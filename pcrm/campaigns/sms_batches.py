@@ -127,13 +127,12 @@ class SmsBatch:
                 stopped = answer.stop_reason()
                 if built and not stopped:
                     if time.monotonic() - beat >= HEARTBEAT_SECONDS:  # a write per text
-                        self.ledger.renew([r.message_id for call in calls[index:] for r in call])
+                        self.ledger.renew(_ids(calls[index:]))
                         beat = time.monotonic()
                     out = caller.submit(self._call, built)
                 deferred += self._record_call(answer)
                 if stopped:  # the rest waits too
-                    rest = [r.message_id for call in calls[index:] for r in call]
-                    self.ledger.finish_many(rest, MessageStatus.QUEUED, stopped)
+                    self.ledger.finish_many(_ids(calls[index:]), MessageStatus.QUEUED, stopped)
                     break
         if deferred:
             raise TemporarySendError(f"{deferred}건이 일시적 오류로 다시 시도를 기다립니다")
@@ -234,6 +233,11 @@ class SmsBatch:
             reason=refusal.reason or "문자 발송 업체가 나중에 다시 보내라고 했습니다",
         )
         return not give_up
+
+
+def _ids(calls: list[list[SmsRecipient]]) -> list[int]:
+    """The message ids of these calls' texts."""
+    return [r.message_id for call in calls for r in call]
 
 
 def _mark_phone_invalid(subscriber_id: int) -> None:
